@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BookingConfig(AppConfig):
+    name = "booking"
+    verbose_name = "Booking"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401

@@ -1,0 +1,331 @@
+"""Reads on the schedule, above all the availability engine.
+
+``available_slots`` answers "when can this service be booked?" for a date range with a fixed
+number of queries (one per table involved, whatever the number of days or appointments), then
+works in memory. Weekly hours are wall-clock times in the location's zone: each day's intervals
+are turned into UTC instants for that very date, so DST days come out right.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.core.models import ClinicSettings
+
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Break,
+    Location,
+    OpeningHours,
+    Practitioner,
+    Room,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    start: datetime  # aware, UTC
+    end: datetime  # end of the session (the buffer comes after)
+    practitioner_id: int
+    location_id: int
+
+    def local_start(self, tz: ZoneInfo) -> datetime:
+        return self.start.astimezone(tz)
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant of a wall-clock time on a date, or None if that time does not exist (DST gap).
+
+    Ambiguous times (clocks going back) take their first occurrence.
+    """
+    local = datetime.combine(day, at, tzinfo=tz)
+    utc = local.astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    return utc
+
+
+def _local_interval(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """A wall-clock interval on a date as UTC instants; a bound inside a DST gap moves to the gap's end."""
+    def resolve(t: time) -> datetime:
+        exact = local_to_utc(day, t, tz)
+        if exact is not None:
+            return exact
+        # Inside the spring-forward gap: the first instant after it is the same UTC as fold=1.
+        return datetime.combine(day, t, tzinfo=tz).replace(fold=1).astimezone(UTC)
+
+    lo, hi = resolve(start), resolve(end)
+    return (lo, hi) if hi > lo else None
+
+
+class _Busy:
+    """Sorted, merged half-open intervals with a fast overlap test."""
+
+    def __init__(self, intervals: list[tuple[datetime, datetime]]):
+        merged: list[list[datetime]] = []
+        for lo, hi in sorted(intervals):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def overlaps(self, lo: datetime, hi: datetime) -> bool:
+        # Last interval starting before hi; it overlaps iff it ends after lo (back-to-back is fine).
+        i = bisect.bisect_left(self.starts, hi) - 1
+        return i >= 0 and self.ends[i] > lo
+
+
+@dataclass
+class _Context:
+    """Everything the engine needs for one location and date range, loaded in a fixed number of queries."""
+
+    location: Location
+    service: Service
+    practitioners: list[Practitioner]
+    hours: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> intervals
+    opening: dict[int, list[tuple[time, time]]]  # weekday -> intervals (empty dict: no restriction)
+    breaks: dict[tuple[int, int], list[tuple[time, time]]]
+    busy: dict[int, _Busy]  # practitioner -> appointments + time off
+    room_busy: list[_Busy]  # one per active room
+    closed: _Busy  # location / clinic closures
+
+
+def _load(*, service: Service, location: Location, practitioners_qs, window_lo: datetime, window_hi: datetime,
+          ignore_pk: int | None) -> _Context:
+    practitioners = list(practitioners_qs.select_related("user"))
+    ids = [p.pk for p in practitioners]
+    hours: dict = defaultdict(list)
+    for wh in WorkingHours.objects.filter(practitioner_id__in=ids, location=location).order_by("start"):
+        hours[(wh.practitioner_id, wh.weekday)].append((wh.start, wh.end))
+    opening: dict = defaultdict(list)
+    for oh in OpeningHours.objects.filter(location=location).order_by("opens"):
+        opening[oh.weekday].append((oh.opens, oh.closes))
+    breaks: dict = defaultdict(list)
+    for br in Break.objects.filter(practitioner_id__in=ids):
+        breaks[(br.practitioner_id, br.weekday)].append((br.start, br.end))
+
+    per_practitioner: dict = defaultdict(list)
+    closures = []
+    for off in TimeOff.objects.filter(
+        Q(practitioner_id__in=ids) | Q(practitioner=None, location=location) | Q(practitioner=None, location=None),
+        starts_at__lt=window_hi, ends_at__gt=window_lo,
+    ):
+        target = per_practitioner[off.practitioner_id] if off.practitioner_id else closures
+        target.append((off.starts_at, off.ends_at))
+
+    rooms = {pk: [] for pk in Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True)}
+    appointments = (
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES, starts_at__lt=window_hi, blocked_until__gt=window_lo)
+        .filter(Q(practitioner_id__in=ids) | Q(room_id__in=list(rooms)))
+        .exclude(pk=ignore_pk)
+        .values_list("practitioner_id", "room_id", "starts_at", "blocked_until")
+    )
+    for practitioner_id, room_id, lo, hi in appointments:
+        per_practitioner[practitioner_id].append((lo, hi))
+        if room_id in rooms:
+            rooms[room_id].append((lo, hi))
+    return _Context(
+        location=location, service=service, practitioners=practitioners, hours=hours, opening=opening,
+        breaks=breaks, busy={pk: _Busy(per_practitioner[pk]) for pk in ids},
+        room_busy=[_Busy(v) for v in rooms.values()], closed=_Busy(closures),
+    )
+
+
+def _within(lo: datetime, hi: datetime, intervals: list[tuple[datetime, datetime]]) -> bool:
+    return any(a <= lo and hi <= b for a, b in intervals)
+
+
+def _day_intervals(day: date, spec: list[tuple[time, time]], tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    return [iv for s, e in spec if (iv := _local_interval(day, s, e, tz)) is not None]
+
+
+def _bounds(*, staff: bool, now: datetime, clinic: ClinicSettings) -> tuple[datetime, datetime]:
+    if staff:
+        return now, now + timedelta(days=3650)
+    return now + timedelta(hours=clinic.minimum_notice_hours), now + timedelta(days=clinic.booking_horizon_days)
+
+
+def _slots_for_day(ctx: _Context, practitioner: Practitioner, day: date, step: timedelta, earliest: datetime,
+                   latest: datetime) -> list[Slot]:
+    tz = ctx.location.tz
+    weekday = day.weekday()
+    length = ctx.service.duration + ctx.service.buffer
+    opening = _day_intervals(day, ctx.opening[weekday], tz) if ctx.opening else None
+    breaks = _Busy(_day_intervals(day, ctx.breaks.get((practitioner.pk, weekday), []), tz))
+    busy = ctx.busy[practitioner.pk]
+    slots = []
+    for start_t, end_t in ctx.hours.get((practitioner.pk, weekday), []):
+        # Candidates step through wall-clock time from the interval's start, so slots read
+        # 09:00, 09:15, ... on every date, DST or not.
+        cursor = datetime.combine(day, start_t)
+        end_local = datetime.combine(day, end_t)
+        interval = _local_interval(day, start_t, end_t, tz)
+        if interval is None:
+            continue
+        while cursor < end_local:
+            start = local_to_utc(day, cursor.time(), tz)
+            cursor += step
+            if start is None or start < earliest or start > latest:
+                continue
+            blocked = start + length
+            if blocked > interval[1]:
+                break
+            if opening is not None and not _within(start, blocked, opening):
+                continue
+            if breaks.overlaps(start, blocked) or busy.overlaps(start, blocked) or ctx.closed.overlaps(start, blocked):
+                continue
+            if not any(not room.overlaps(start, blocked) for room in ctx.room_busy):
+                continue
+            slots.append(Slot(start, start + ctx.service.duration, practitioner.pk, ctx.location.pk))
+    return slots
+
+
+def bookable_practitioners(*, service: Service, location: Location):
+    return Practitioner.objects.filter(is_active=True, services=service, locations=location)
+
+
+def available_slots(
+    *,
+    service: Service,
+    location: Location,
+    start_date: date,
+    end_date: date,
+    practitioner: Practitioner | None = None,
+    staff: bool = False,
+    now: datetime | None = None,
+    ignore_appointment_pk: int | None = None,
+) -> list[Slot]:
+    """Bookable slots for ``service`` at ``location`` on local dates ``start_date``..``end_date``.
+
+    ``practitioner=None`` means "any practitioner" (slots of every practitioner, sorted by time).
+    ``staff=True`` lifts the online rules (minimum notice and horizon) but never allows overlap.
+    """
+    now = now or timezone.now()
+    clinic = ClinicSettings.load()
+    tz = location.tz
+    earliest, latest = _bounds(staff=staff, now=now, clinic=clinic)
+    qs = bookable_practitioners(service=service, location=location)
+    if practitioner is not None:
+        qs = qs.filter(pk=practitioner.pk)
+    window_lo = datetime.combine(start_date, time.min, tzinfo=tz) - timedelta(days=1)
+    window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
+    ctx = _load(service=service, location=location, practitioners_qs=qs, window_lo=window_lo,
+                window_hi=window_hi, ignore_pk=ignore_appointment_pk)
+    step = timedelta(minutes=clinic.slot_step_minutes)
+    slots: list[Slot] = []
+    day = start_date
+    while day <= end_date:
+        for p in ctx.practitioners:
+            slots.extend(_slots_for_day(ctx, p, day, step, earliest, latest))
+        day += timedelta(days=1)
+    slots.sort()
+    return slots
+
+
+def first_per_start(slots: list[Slot]) -> list[Slot]:
+    """For "any practitioner": one slot per start time (the first practitioner free then)."""
+    seen: set[datetime] = set()
+    out = []
+    for slot in slots:
+        if slot.start not in seen:
+            seen.add(slot.start)
+            out.append(slot)
+    return out
+
+
+def nearest_slots(*, service: Service, practitioner: Practitioner | None, location: Location, around: datetime,
+                  limit: int = 3, staff: bool = False) -> list[Slot]:
+    """The free slots closest in time to ``around`` (for "that time was just taken")."""
+    tz = location.tz
+    day = around.astimezone(tz).date()
+    slots = available_slots(service=service, location=location, practitioner=practitioner, staff=staff,
+                            start_date=day - timedelta(days=3), end_date=day + timedelta(days=7))
+    if practitioner is None:
+        slots = first_per_start(slots)
+    slots.sort(key=lambda s: (abs((s.start - around).total_seconds()), s.start))
+    return sorted(slots[:limit])
+
+
+def slot_problem(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
+                 staff: bool = False, ignore_appointment_pk: int | None = None,
+                 now: datetime | None = None) -> str | None:
+    """Why this exact slot cannot be booked, in words for the user; None when it fits the schedule.
+
+    Clashes with other appointments are not reported here: the write itself detects them
+    (``SlotTaken``) so that the message is the same whether we lost a race or not.
+    """
+    now = now or timezone.now()
+    clinic = ClinicSettings.load()
+    tz = location.tz
+    if start <= now:
+        return "That time is in the past. Please choose a time from the calendar."
+    earliest, latest = _bounds(staff=staff, now=now, clinic=clinic)
+    if start < earliest:
+        return (f"Online bookings need at least {clinic.minimum_notice_hours} hours' notice. "
+                f"For an earlier time please call the clinic on {clinic.phone}.")
+    if start > latest:
+        return f"Online bookings open {clinic.booking_horizon_days} days ahead. Please choose an earlier date."
+    if not service.is_active or (not staff and not service.bookable_online):
+        return "This service cannot be booked online. Please call the clinic."
+    if not practitioner.is_active or not practitioner.services.filter(pk=service.pk).exists():
+        return f"{practitioner} does not offer {service.name}. Please choose another practitioner."
+    if not practitioner.locations.filter(pk=location.pk).exists():
+        return f"{practitioner} does not work at {location.name}."
+    day = start.astimezone(tz).date()
+    ctx = _load(service=service, location=location,
+                practitioners_qs=Practitioner.objects.filter(pk=practitioner.pk),
+                window_lo=start - timedelta(days=1), window_hi=start + timedelta(days=1),
+                ignore_pk=ignore_appointment_pk)
+    # Offer this exact start only if the engine would (ignoring clashes, which the write reports).
+    ctx.busy = {practitioner.pk: _Busy([])}
+    ctx.room_busy = [_Busy([])] if ctx.room_busy else []
+    step = timedelta(minutes=1) if staff else timedelta(minutes=clinic.slot_step_minutes)
+    slots = _slots_for_day(ctx, practitioner, day, step, start, start)
+    if any(s.start == start for s in slots):
+        return None
+    if not ctx.room_busy:
+        return f"{location.name} has no treatment room set up."
+    blocked = start + service.duration + service.buffer
+    if ctx.closed.overlaps(start, blocked):
+        return "The clinic is closed at that time. Please choose another date."
+    return (f"{practitioner} is not available for {service.name} at "
+            f"{start.astimezone(tz):%A %d %B %H:%M}. Please choose one of the free times shown.")
+
+
+def client_service_problem(*, client, service: Service, staff: bool = False) -> str | None:
+    """Rules about who may book what: new clients and the first-visit service."""
+    has_history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED).exists()
+    if has_history:
+        return None
+    if not service.new_clients_allowed:
+        return f"{service.name} is for returning clients. Please book an initial consultation first."
+    if not staff and ClinicSettings.load().first_visit_must_be_initial and not service.is_initial_consultation:
+        return "Your first visit needs to be the initial consultation, so we can take your full history."
+    return None
+
+
+def client_appointments(*, client):
+    return (Appointment.objects.filter(client=client)
+            .select_related("service", "practitioner__user", "location", "room").order_by("starts_at"))
+
+
+def appointments_between(*, start: datetime, end: datetime, location: Location | None = None):
+    qs = Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related(
+        "client", "service", "practitioner__user", "location", "room")
+    if location is not None:
+        qs = qs.filter(location=location)
+    return qs.order_by("starts_at")

@@ -1,0 +1,310 @@
+"""Writes on appointments. Views, the front desk, tasks and the admin all come through here.
+
+Concurrency: on PostgreSQL the exclusion constraints of migration 0002 are the guarantee and we
+turn their IntegrityError into ``SlotTaken``. On SQLite every ``atomic()`` block opens with
+``BEGIN IMMEDIATE`` (settings: ``transaction_mode``), so the check-then-insert below runs with the
+database write lock held and two bookings cannot interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.core.models import ClinicSettings
+
+from . import selectors
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    BookedVia,
+    Location,
+    NotificationKind,
+    Practitioner,
+    Room,
+    Service,
+)
+
+PRACTITIONER_CONSTRAINT = "booking_appointment_no_practitioner_overlap"
+ROOM_CONSTRAINT = "booking_appointment_no_room_overlap"
+
+
+class BookingError(Exception):
+    """A booking request that cannot be honoured; ``message`` is shown to the user as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class SlotTaken(BookingError):
+    message: str = "Sorry, that time was just taken. Please choose another time."
+    alternatives: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+
+class OutsidePolicyWindow(BookingError):
+    pass
+
+
+def _now() -> datetime:
+    return timezone.now()  # frozen by time-machine in tests
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
+
+
+def _event(appointment: Appointment, action: str, actor=None, **details) -> None:
+    AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, details=details)
+
+
+def _notify(appointment: Appointment, kind: str) -> None:
+    from .tasks import send_appointment_notification
+
+    appointment_id, for_starts_at = appointment.pk, appointment.starts_at.isoformat()
+    transaction.on_commit(lambda: send_appointment_notification.delay(appointment_id, kind, for_starts_at))
+
+
+def _overlapping(qs, start: datetime, blocked_until: datetime):
+    return qs.filter(status__in=ACTIVE_STATUSES, starts_at__lt=blocked_until, blocked_until__gt=start)
+
+
+def _free_room(location: Location, start: datetime, blocked_until: datetime, exclude_pk=None) -> Room | None:
+    busy = _overlapping(Appointment.objects.exclude(pk=exclude_pk), start, blocked_until).values("room_id")
+    return location.rooms.filter(is_active=True).exclude(pk__in=busy).order_by("name").first()
+
+
+def _nearest_alternatives(*, service: Service, practitioner: Practitioner | None, location: Location,
+                          around: datetime, staff: bool) -> list:
+    try:
+        return selectors.nearest_slots(service=service, practitioner=practitioner, location=location,
+                                       around=around, limit=3, staff=staff)
+    except Exception:  # noqa: BLE001 - alternatives are a courtesy; never turn a clash into a 500
+        return []
+
+
+def policy_allows_client_change(appointment: Appointment, *, now: datetime | None = None) -> bool:
+    """Clients may cancel or reschedule online only outside the cancellation window."""
+    window = timedelta(hours=ClinicSettings.load().cancellation_window_hours)
+    return appointment.starts_at - (now or _now()) >= window
+
+
+def _check_bookable(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
+                    staff: bool, ignore_pk=None) -> None:
+    problem = selectors.slot_problem(service=service, practitioner=practitioner, location=location,
+                                     start=start, staff=staff, ignore_appointment_pk=ignore_pk)
+    if problem:
+        raise BookingError(problem)
+
+
+def _save_with_room(appointment: Appointment, *, room: Room | None, ignore_pk=None) -> None:
+    """Insert/update, picking a free room unless one was chosen; a lost race becomes SlotTaken."""
+    for _attempt in range(3):
+        chosen = room or _free_room(appointment.location, appointment.starts_at, appointment.blocked_until,
+                                    exclude_pk=ignore_pk)
+        if chosen is None:
+            raise SlotTaken("Sorry, no treatment room is free at that time. Please choose another time.")
+        appointment.room = chosen
+        practitioner_clash = _overlapping(
+            Appointment.objects.filter(practitioner=appointment.practitioner).exclude(pk=ignore_pk),
+            appointment.starts_at, appointment.blocked_until).exists()
+        room_clash = _overlapping(Appointment.objects.filter(room=chosen).exclude(pk=ignore_pk),
+                                  appointment.starts_at, appointment.blocked_until).exists()
+        if practitioner_clash or (room_clash and room is not None):
+            raise SlotTaken()
+        try:
+            with transaction.atomic():  # savepoint: a failed insert leaves the outer transaction usable
+                appointment.save()
+            return
+        except IntegrityError as exc:
+            if _constraint_name(exc) == ROOM_CONSTRAINT and room is None:
+                continue  # another booking took the room we picked at the same instant: pick again
+            if _constraint_name(exc) in (PRACTITIONER_CONSTRAINT, ROOM_CONSTRAINT):
+                raise SlotTaken() from exc
+            raise
+    raise SlotTaken()
+
+
+def appointment_book(
+    *,
+    client,
+    service: Service,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    location: Location | None = None,
+    room: Room | None = None,
+    actor=None,
+    via: str = BookedVia.ONLINE,
+    course=None,
+    desk_note: str = "",
+) -> Appointment:
+    """Book one session. Online bookings honour notice, horizon and online-only rules; front-desk
+    bookings (``via=PHONE``) may go inside the minimum notice but never overlap.
+
+    Raises ``BookingError`` (with a user-facing message) or its subclass ``SlotTaken``.
+    """
+    staff = via == BookedVia.PHONE
+    location = location or practitioner.locations.filter(is_active=True).order_by("pk").first()
+    if location is None:
+        raise BookingError("This practitioner has no clinic location set up. Please call the clinic.")
+    blocked_until = starts_at + service.duration + service.buffer
+    try:
+        with transaction.atomic():
+            _check_bookable(service=service, practitioner=practitioner, location=location, start=starts_at,
+                            staff=staff)
+            problem = selectors.client_service_problem(client=client, service=service, staff=staff)
+            if problem:
+                raise BookingError(problem)
+            is_first = not Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists()
+            status = AppointmentStatus.BOOKED
+            if not staff and not client.email_verified:
+                status = AppointmentStatus.PENDING  # held; confirmed when the email is verified
+            appointment = Appointment(
+                client=client, practitioner=practitioner, service=service, location=location,
+                starts_at=starts_at, ends_at=starts_at + service.duration, blocked_until=blocked_until,
+                status=status, booked_via=via, is_first_visit=is_first, course=course,
+                created_by=actor or client, desk_note=desk_note,
+            )
+            _save_with_room(appointment, room=room)
+            _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat())
+            if status == AppointmentStatus.BOOKED:
+                _notify(appointment, NotificationKind.CONFIRMATION)
+    except SlotTaken as exc:
+        exc.alternatives = _nearest_alternatives(service=service, practitioner=practitioner, location=location,
+                                                 around=starts_at, staff=staff)
+        raise
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    actor,
+    practitioner: Practitioner | None = None,
+    room: Room | None = None,
+    by_staff: bool = False,
+) -> Appointment:
+    """Move an appointment. The old time is released in the same transaction as the new one is taken."""
+    if not appointment.is_active or appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING):
+        raise BookingError("Only upcoming booked sessions can be moved.")
+    if not by_staff and not policy_allows_client_change(appointment):
+        raise OutsidePolicyWindow(_window_message())
+    practitioner = practitioner or appointment.practitioner
+    old = {"starts_at": appointment.starts_at.isoformat(), "practitioner": appointment.practitioner_id,
+           "room": appointment.room_id}
+    try:
+        with transaction.atomic():
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if locked.status != appointment.status:
+                raise BookingError("This appointment was changed by someone else. Please reload.")
+            _check_bookable(service=locked.service, practitioner=practitioner, location=locked.location,
+                            start=starts_at, staff=by_staff, ignore_pk=locked.pk)
+            locked.practitioner = practitioner
+            locked.starts_at = starts_at
+            locked.ends_at = starts_at + locked.service.duration
+            locked.blocked_until = locked.ends_at + locked.service.buffer
+            _save_with_room(locked, room=room, ignore_pk=locked.pk)
+            _event(locked, "rescheduled", actor, old=old, new={
+                "starts_at": starts_at.isoformat(), "practitioner": practitioner.pk, "room": locked.room_id})
+            if locked.status == AppointmentStatus.BOOKED:
+                _notify(locked, NotificationKind.RESCHEDULED)
+    except SlotTaken as exc:
+        exc.alternatives = _nearest_alternatives(service=appointment.service, practitioner=practitioner,
+                                                 location=appointment.location, around=starts_at, staff=by_staff)
+        raise
+    appointment.refresh_from_db()
+    return appointment
+
+
+def _window_message() -> str:
+    clinic = ClinicSettings.load()
+    return (f"This session starts within {clinic.cancellation_window_hours} hours, so it can no longer be "
+            f"changed online. Please call the clinic on {clinic.phone}.")
+
+
+def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_staff: bool = False) -> Appointment:
+    """Cancel and free the time. Staff may cancel inside the window; it is then marked late."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING):
+        raise BookingError("Only upcoming booked sessions can be cancelled.")
+    inside_window = not policy_allows_client_change(appointment)
+    if inside_window and not by_staff:
+        raise OutsidePolicyWindow(_window_message())
+    now = _now()
+    with transaction.atomic():
+        # Conditional update: of two simultaneous cancels only one changes the row and notifies.
+        changed = Appointment.objects.filter(
+            pk=appointment.pk, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.PENDING]
+        ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:200],
+                 late_cancellation=inside_window and appointment.starts_at > now, updated_at=now)
+        if not changed:
+            raise BookingError("This appointment was already cancelled.")
+        appointment.refresh_from_db()
+        _event(appointment, "cancelled", actor, reason=reason[:200], late=appointment.late_cancellation)
+        _notify(appointment, NotificationKind.CANCELLED)
+        transaction.on_commit(lambda: _time_freed(appointment.pk))
+    return appointment
+
+
+def _time_freed(appointment_id: int) -> None:
+    """Hook for the waitlist: a slot opened up. The front desk app connects a receiver."""
+    from .signals import slot_freed
+
+    slot_freed.send(sender=Appointment, appointment_id=appointment_id)
+
+
+ALLOWED_TRANSITIONS = {
+    AppointmentStatus.PENDING: {AppointmentStatus.BOOKED},
+    AppointmentStatus.BOOKED: {AppointmentStatus.ARRIVED, AppointmentStatus.NO_SHOW},
+    AppointmentStatus.ARRIVED: {AppointmentStatus.IN_TREATMENT, AppointmentStatus.COMPLETED,
+                                AppointmentStatus.BOOKED},
+    AppointmentStatus.IN_TREATMENT: {AppointmentStatus.COMPLETED},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.BOOKED},  # marked by mistake
+}
+
+
+def appointment_set_status(*, appointment: Appointment, status: str, actor) -> Appointment:
+    """Check-in, start, complete, no-show. Only forward moves that make sense are allowed."""
+    current = AppointmentStatus(appointment.status)
+    if status not in ALLOWED_TRANSITIONS.get(current, set()):
+        raise BookingError(f"A session that is {current.label.lower()} cannot be marked "
+                           f"{AppointmentStatus(status).label.lower()}.")
+    if status in (AppointmentStatus.ARRIVED, AppointmentStatus.NO_SHOW) and appointment.starts_at.date() > \
+            (_now() + timedelta(days=1)).date():
+        raise BookingError("You can only check in or mark a no-show on the day of the session.")
+    with transaction.atomic():
+        changed = Appointment.objects.filter(pk=appointment.pk, status=current).update(
+            status=status, updated_at=_now())
+        if not changed:
+            raise BookingError("This appointment was changed by someone else. Please reload.")
+        appointment.refresh_from_db()
+        _event(appointment, status, actor, previous=current.value)
+        if status == AppointmentStatus.BOOKED and current == AppointmentStatus.PENDING:
+            _notify(appointment, NotificationKind.CONFIRMATION)
+        if status == AppointmentStatus.COMPLETED:
+            _notify(appointment, NotificationKind.AFTERCARE)
+    return appointment
+
+
+def appointments_confirm_pending(*, client) -> int:
+    """The client verified their email: their held bookings become real ones."""
+    count = 0
+    for appointment in Appointment.objects.filter(client=client, status=AppointmentStatus.PENDING):
+        appointment_set_status(appointment=appointment, status=AppointmentStatus.BOOKED, actor=client)
+        count += 1
+    return count
+
+
+def active_overlaps_q(start: datetime, end: datetime) -> Q:
+    return Q(status__in=ACTIVE_STATUSES, starts_at__lt=end, blocked_until__gt=start)

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from .models import Role, User
+
+
+class _CrispyMixin:
+    submit_label = "Save"
+
+    def _setup_helper(self) -> None:
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    error_messages = {
+        "invalid_login": "That email and password do not match an account. Both are case-sensitive "
+        "except the email.",
+        "inactive": "This account is inactive. Please call the clinic.",
+    }
+
+
+class SignUpForm(_CrispyMixin, forms.ModelForm):
+    submit_label = "Create my account"
+    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput,
+                                help_text=password_validation.password_validators_help_text_html())
+    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "email", "phone", "date_of_birth"):
+            self.fields[name].required = True
+        self._setup_helper()
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Log in, or reset your password."
+            )
+        return email
+
+    def clean_date_of_birth(self) -> date:
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob >= today:
+            raise forms.ValidationError("Date of birth must be in the past.")
+        if today.year - dob.year > 120:
+            raise forms.ValidationError("Please check the year of your date of birth.")
+        return dob
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif p1:
+            candidate = User(email=cleaned.get("email", ""), first_name=cleaned.get("first_name", ""),
+                             last_name=cleaned.get("last_name", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class StaffCreateForm(_CrispyMixin, forms.ModelForm):
+    submit_label = "Create staff account"
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.CLIENT])
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone", "role", "can_view_clinical"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_helper()
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email already exists.")
+        return email
+
+
+class ProfileForm(_CrispyMixin, forms.ModelForm):
+    submit_label = "Save my details"
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "date_of_birth", "email_reminders", "sms_reminders",
+                  "marketing_ok"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_helper()

@@ -1,0 +1,80 @@
+"""Writes on accounts: sign-up, email verification, staff creation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import BaseUserManager
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Role, User
+from .signals import email_verified
+from .tokens import make_verification_token, read_verification_token
+
+
+class EmailTaken(Exception):
+    pass
+
+
+def _normalise(email: str) -> str:
+    return BaseUserManager.normalize_email(email.strip()).lower()
+
+
+def user_create(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str = Role.CLIENT,
+    password: str | None = None,
+    phone: str = "",
+    date_of_birth: date | None = None,
+    **extra,
+) -> User:
+    """Create any account; the case-insensitive unique index is the source of truth."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=_normalise(email),
+                password=password,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                role=role,
+                phone=phone.strip(),
+                date_of_birth=date_of_birth,
+                **extra,
+            )
+    except IntegrityError as exc:
+        raise EmailTaken(email) from exc
+
+
+def client_sign_up(**fields) -> User:
+    user = user_create(role=Role.CLIENT, **fields)
+    transaction.on_commit(lambda: verification_email_send(user=user))
+    return user
+
+
+def verification_email_send(*, user: User) -> None:
+    link = settings.SITE_URL + reverse("accounts:verify_email", args=[make_verification_token(user)])
+    body = render_to_string("accounts/email/verify_email.txt", {"user": user, "link": link})
+    send_mail("Please confirm your email address", body, None, [user.email])
+
+
+def email_verify(*, token: str) -> User | None:
+    """Mark the address verified. Returns the user, or None for a bad or expired link."""
+    data = read_verification_token(token)
+    if data is None:
+        return None
+    user = User.objects.filter(pk=data["u"], email=data["e"]).first()
+    if user is None:
+        return None
+    # Conditional update: only the first click sends the signal.
+    if User.objects.filter(pk=user.pk, email_verified_at=None).update(email_verified_at=timezone.now()):
+        user.refresh_from_db()
+        email_verified.send(sender=User, user=user)
+    return user

@@ -1,0 +1,60 @@
+"""The demo clinic used by ``make run`` (``manage.py seed_demo``). Idempotent: looks up by natural keys.
+
+Each app adds its own part through a ``demo.seed(...)`` function, called from here in order.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from clinic.accounts.models import Role, User
+
+DEMO_PASSWORD = "demo-clinic-2026"
+
+STAFF = [
+    ("manager@demo.clinic", "Mei", "Lin", Role.MANAGER),
+    ("desk@demo.clinic", "Sam", "Okafor", Role.FRONT_DESK),
+    ("ana@demo.clinic", "Ana", "Torres", Role.PRACTITIONER),
+    ("li@demo.clinic", "Li", "Wei", Role.PRACTITIONER),
+    ("grace@demo.clinic", "Grace", "Hughes", Role.PRACTITIONER),
+]
+CLIENTS = [
+    ("client@demo.clinic", "Chloe", "Martin", "07700 900101"),
+    ("oliver@demo.clinic", "Oliver", "Brown", "07700 900102"),
+    ("priya@demo.clinic", "Priya", "Shah", "07700 900103"),
+    ("emma@demo.clinic", "Emma", "Wilson", "07700 900104"),
+    ("hannah@demo.clinic", "Hannah", "Lee", "07700 900105"),
+    ("tom@demo.clinic", "Tom", "Reid", "07700 900106"),
+]
+
+# Apps that add demo data, in dependency order. Each has demo.seed(users: dict[str, User]).
+APP_SEEDERS = ["booking.demo", "intake.demo", "frontdesk.demo"]
+
+
+def _user(email: str, first: str, last: str, role: str, phone: str = "") -> User:
+    from datetime import date
+
+    from django.utils import timezone
+
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last,
+                                        role=role, phone=phone, date_of_birth=date(1985, 5, 17))
+    user.email_verified_at = user.email_verified_at or timezone.now()
+    user.is_staff = role == Role.MANAGER
+    user.is_superuser = role == Role.MANAGER
+    user.save(update_fields=["email_verified_at", "is_staff", "is_superuser"])
+    return user
+
+
+def seed() -> list[tuple[str, str]]:
+    users = {email: _user(email, first, last, role) for email, first, last, role in STAFF}
+    users.update({email: _user(email, first, last, Role.CLIENT, phone) for email, first, last, phone in CLIENTS})
+    for module_name in APP_SEEDERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        module.seed(users)
+    return [("manager", "manager@demo.clinic"), ("front desk", "desk@demo.clinic"),
+            ("practitioner", "ana@demo.clinic"), ("client", "client@demo.clinic")]

@@ -1,0 +1,18 @@
+from django.utils import timezone
+
+from .models import ClinicSettings
+
+
+class ClinicTimezoneMiddleware:
+    """Loads the clinic settings once per request and shows times in the clinic's zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.clinic = ClinicSettings.load()
+        timezone.activate(request.clinic.tz)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

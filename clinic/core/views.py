@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+
+from clinic.accounts.permissions import Cap, require
+
+from .forms import ClinicSettingsForm
+from .models import OutboxEmail
+
+
+def home(request):
+    from booking.models import Service
+
+    services = Service.objects.filter(is_active=True, bookable_online=True).order_by("duration_minutes")
+    return render(request, "core/home.html", {"services": services})
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 - health checks report, never raise
+        return {"ok": False, "vendor": connection.vendor, "error": exc.__class__.__name__}
+
+
+def _check_broker() -> dict | None:
+    if not settings.REDIS_URL:
+        return None  # embedded default: filesystem broker, nothing to ping
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        return {"ok": True, "url_scheme": "redis"}
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "url_scheme": "redis", "error": exc.__class__.__name__}
+
+
+@never_cache
+def healthz(request):
+    checks = {"database": _check_database()}
+    broker = _check_broker()
+    if broker is not None:
+        checks["broker"] = broker
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@require(Cap.MANAGE_CLINIC)
+def manage(request):
+    from booking.models import Location, Practitioner, Service
+
+    return render(request, "core/manage.html", {
+        "locations": Location.objects.prefetch_related("rooms"),
+        "services": Service.objects.all(),
+        "practitioners": Practitioner.objects.select_related("user"),
+    })
+
+
+@require(Cap.MANAGE_CLINIC)
+def clinic_settings_edit(request):
+    form = ClinicSettingsForm(request.POST or None, instance=request.clinic)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Clinic settings saved.")
+        return redirect("core:settings")
+    return render(request, "core/settings_form.html", {"form": form})
+
+
+@require(Cap.READ_OUTBOX)
+def outbox(request):
+    emails = OutboxEmail.objects.only("id", "created_at", "to", "subject")[:200]
+    return render(request, "core/outbox.html", {"emails": emails})
+
+
+@require(Cap.READ_OUTBOX)
+def outbox_detail(request, pk: int):
+    email = get_object_or_404(OutboxEmail, pk=pk)
+    return render(request, "core/outbox_detail.html", {"email": email})

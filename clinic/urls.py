@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("clinic.core.urls")),
+    path("accounts/", include("clinic.accounts.urls")),
+    path("book/", include("booking.urls")),
+    path("intake/", include("intake.urls")),
+    path("desk/", include("frontdesk.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("", views.my_intake, name="my_intake"),
+    path("reviews/", views.review_queue, name="review_queue"),
+]

@@ -1,0 +1,75 @@
+"""Shared fixtures. Named users as in healthchecks: ``client_user`` (Chloe) owns, ``other_client`` is refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+_skipped_pg: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (as .ci/run does)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+            _skipped_pg.append(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    db = settings.DATABASES["default"]
+    terminalreporter.write_line(f"Database under test: {db['ENGINE'].rsplit('.', 1)[-1]}"
+                                f"{' (REDIS_URL set)' if settings.REDIS_URL else ''}")
+    if _skipped_pg:
+        terminalreporter.write_line(
+            f"NOTE: {len(_skipped_pg)} PostgreSQL-only tests (exclusion constraints, concurrency) were SKIPPED "
+            "because DATABASE_URL is not PostgreSQL. Run .ci/run, or set DATABASE_URL, to run them.")
+
+
+@pytest.fixture(autouse=True)
+def _clinic_defaults(db):
+    """Every test starts from the default clinic settings row."""
+    from clinic.core.models import ClinicSettings
+
+    ClinicSettings.load()
+
+
+@pytest.fixture
+def client_user():
+    return factories.ClientFactory(first_name="Chloe", last_name="Martin", email="chloe@example.com")
+
+
+@pytest.fixture
+def other_client():
+    return factories.ClientFactory(first_name="Oscar", last_name="Other", email="oscar@example.com")
+
+
+@pytest.fixture
+def practitioner_user():
+    return factories.PractitionerFactory().user
+
+
+@pytest.fixture
+def front_desk_user():
+    return factories.UserFactory(role="front_desk", email="desk@example.com")
+
+
+@pytest.fixture
+def manager_user():
+    return factories.UserFactory(role="manager", email="manager@example.com")
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the Django test client in as that user and returns it."""
+
+    def _login(user):
+        client.force_login(user, backend="clinic.accounts.backends.EmailBackend")
+        return client
+
+    return _login
