@@ -7,5 +7,4 @@ app_name = "booking"
 urlpatterns = [
     path("", views.start, name="start"),
     path("my/", views.my_appointments, name="my_appointments"),
-    path("day/", views.my_day, name="my_day"),
 ]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -23,13 +21,3 @@ def my_appointments(request):
     upcoming = [a for a in appointments if a.starts_at >= now and a.is_active]
     past = [a for a in reversed(appointments) if a not in upcoming]
     return render(request, "booking/my_appointments.html", {"upcoming": upcoming, "past": past})
-
-
-@require(Cap.VIEW_OWN_SCHEDULE)
-def my_day(request):
-    today = timezone.localdate()
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(today, time.min, tzinfo=tz)
-    appointments = selectors.appointments_between(start=start, end=start + timedelta(days=1)).filter(
-        practitioner__user=request.user)
-    return render(request, "booking/my_day.html", {"appointments": appointments, "day": today})

@@ -11,3 +11,8 @@ def my_intake(request):
 @require(Cap.VIEW_OWN_SCHEDULE)
 def review_queue(request):
     return render(request, "intake/placeholder.html")
+
+
+@require(Cap.VIEW_OWN_SCHEDULE)
+def practitioner_day(request):
+    return render(request, "intake/placeholder.html")

@@ -17,7 +17,7 @@ from .permissions import Cap, require
 
 LANDING_BY_ROLE = {
     Role.CLIENT: "booking:my_appointments",
-    Role.PRACTITIONER: "booking:my_day",
+    Role.PRACTITIONER: "intake:practitioner_day",
     Role.FRONT_DESK: "frontdesk:calendar",
     Role.MANAGER: "core:manage",
 }
