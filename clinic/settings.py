@@ -15,6 +15,8 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
+for _dir in (VAR_DIR / "staticfiles", VAR_DIR / "broker" / "processed"):
+    _dir.mkdir(parents=True, exist_ok=True)
 
 
 def envbool(name: str, default: str) -> bool:

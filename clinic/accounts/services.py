@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.models import BaseUserManager
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .models import Role, User
 from .signals import email_verified
@@ -78,3 +81,11 @@ def email_verify(*, token: str) -> User | None:
         user.refresh_from_db()
         email_verified.send(sender=User, user=user)
     return user
+
+
+def staff_invite_send(*, user: User) -> None:
+    """A new colleague has no password yet: email them a link to choose one (the reset flow)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+    body = render_to_string("accounts/email/staff_welcome.txt", {"user": user, "link": settings.SITE_URL + path})
+    send_mail("Your clinic staff account", body, None, [user.email])

@@ -4,10 +4,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -108,13 +106,7 @@ def staff_create(request):
         except services.EmailTaken:
             form.add_error("email", "An account with this email already exists.")
         else:
-            # The new colleague chooses their own password through the reset link.
-            reset = PasswordResetForm({"email": user.email})
-            reset.is_valid()
-            reset.save(request=request, use_https=request.is_secure(),
-                       token_generator=default_token_generator,
-                       email_template_name="accounts/email/staff_welcome.txt",
-                       subject_template_name="accounts/email/staff_welcome_subject.txt")
+            services.staff_invite_send(user=user)
             messages.success(request, f"{user.full_name} can now set a password from the email we sent.")
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form})

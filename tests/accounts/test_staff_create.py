@@ -1,0 +1,26 @@
+from django.urls import reverse
+
+from clinic.accounts.models import User
+
+
+def test_a_manager_creates_a_staff_account_that_sets_its_own_password(login, manager_user, mailoutbox):
+    client = login(manager_user)
+    response = client.post(reverse("accounts:staff_create"), {
+        "first_name": "Rosa", "last_name": "Diaz", "email": "Rosa@Clinic.example", "phone": "",
+        "role": "front_desk"})
+    assert response.status_code == 302
+    rosa = User.objects.get(email="rosa@clinic.example")
+    assert rosa.role == "front_desk"
+    assert not rosa.has_usable_password()
+    assert len(mailoutbox) == 1 and "/accounts/password/reset/" in mailoutbox[0].body
+
+
+def test_staff_form_cannot_create_clients_or_duplicates(login, manager_user):
+    client = login(manager_user)
+    response = client.post(reverse("accounts:staff_create"), {
+        "first_name": "X", "last_name": "Y", "email": "MANAGER@example.com", "role": "front_desk"})
+    assert "already exists" in response.content.decode()
+    response = client.post(reverse("accounts:staff_create"), {
+        "first_name": "X", "last_name": "Y", "email": "x@example.com", "role": "client"})
+    assert "Select a valid choice" in response.content.decode()
+    assert not User.objects.filter(email="x@example.com").exists()

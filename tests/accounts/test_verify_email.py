@@ -1,0 +1,54 @@
+import time_machine
+from django.urls import reverse
+
+from booking.models import AppointmentStatus
+from clinic.accounts.tokens import make_verification_token
+from tests.factories import AppointmentFactory, ClientFactory
+
+
+def test_the_link_marks_the_email_verified_and_confirms_pending_bookings(client):
+    user = ClientFactory(email_verified_at=None)
+    pending = AppointmentFactory(client=user, status=AppointmentStatus.PENDING)
+    response = client.get(reverse("accounts:verify_email", args=[make_verification_token(user)]))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    pending.refresh_from_db()
+    assert user.email_verified
+    assert pending.status == AppointmentStatus.BOOKED
+    assert pending.events.filter(action="booked").exists()
+
+
+def test_a_tampered_link_is_refused(client):
+    user = ClientFactory(email_verified_at=None)
+    token = make_verification_token(user)[:-2] + "xx"
+    response = client.get(reverse("accounts:verify_email", args=[token]), follow=True)
+    assert "invalid or has expired" in response.content.decode()
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+def test_an_expired_link_is_refused(client):
+    user = ClientFactory(email_verified_at=None)
+    with time_machine.travel("2026-01-01 10:00Z"):
+        token = make_verification_token(user)
+    with time_machine.travel("2026-01-05 10:00Z"):
+        client.get(reverse("accounts:verify_email", args=[token]))
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+def test_a_link_for_an_old_email_address_is_refused(client):
+    user = ClientFactory(email_verified_at=None, email="old@example.com")
+    token = make_verification_token(user)
+    user.email = "new@example.com"
+    user.save()
+    client.get(reverse("accounts:verify_email", args=[token]))
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+def test_resend_sends_a_new_link(client, mailoutbox):
+    user = ClientFactory(email_verified_at=None)
+    client.force_login(user, backend="clinic.accounts.backends.EmailBackend")
+    client.post(reverse("accounts:resend_verification"))
+    assert len(mailoutbox) == 1 and "/accounts/verify/" in mailoutbox[0].body

@@ -1,0 +1,25 @@
+import pytest
+from django.db import DatabaseError, transaction
+
+from clinic.audit.models import AuditEvent
+from clinic.audit.services import audit_record
+from tests.factories import ClientFactory, UserFactory
+
+
+def test_it_records_who_did_what_to_whose_data(rf):
+    practitioner, client = UserFactory(role="practitioner"), ClientFactory()
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3")
+    event = audit_record(actor=practitioner, action="intake.view", obj=client, subject=client, request=request)
+    assert (event.actor, event.action, event.object_type, event.object_id, event.subject, event.ip_address) == \
+        (practitioner, "intake.view", "accounts.user", str(client.pk), client, "10.1.2.3")
+
+
+@pytest.mark.postgres_only
+def test_postgres_refuses_to_change_or_delete_audit_rows():
+    user = UserFactory()
+    event = audit_record(actor=user, action="intake.view", obj=user)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "intake.view"

@@ -1,0 +1,28 @@
+from django.core.mail import EmailMessage
+from django.urls import reverse
+
+from clinic.core.mail import OutboxEmailBackend
+from clinic.core.models import OutboxEmail
+
+
+def test_the_backend_stores_messages_with_attachments():
+    message = EmailMessage("Hello", "Body text", "clinic@example.com", ["chloe@example.com"])
+    message.attach("visit.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    assert OutboxEmailBackend().send_messages([message]) == 1
+    stored = OutboxEmail.objects.get()
+    assert stored.to == "chloe@example.com"
+    assert stored.attachments[0]["filename"] == "visit.ics"
+    assert "BEGIN:VCALENDAR" in stored.attachments[0]["content"]
+
+
+def test_front_desk_reads_the_outbox(login, front_desk_user):
+    email = OutboxEmail.objects.create(from_email="a@b", to="chloe@example.com", subject="Reminder", body="See you")
+    client = login(front_desk_user)
+    assert "Reminder" in client.get(reverse("core:outbox")).content.decode()
+    assert "See you" in client.get(reverse("core:outbox_detail", args=[email.pk])).content.decode()
+
+
+def test_clients_cannot_read_the_outbox(login, client_user):
+    email = OutboxEmail.objects.create(from_email="a@b", to="x@example.com", subject="S", body="B")
+    client = login(client_user)
+    assert client.get(reverse("core:outbox_detail", args=[email.pk])).status_code == 403
