@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Role, User
+from .roles import grant_manager_rights
 from .signals import email_verified
 from .tokens import make_verification_token, read_verification_token
 
@@ -42,7 +43,7 @@ def user_create(
     """Create any account; the case-insensitive unique index is the source of truth."""
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email=_normalise(email),
                 password=password,
                 first_name=first_name.strip(),
@@ -52,6 +53,9 @@ def user_create(
                 date_of_birth=date_of_birth,
                 **extra,
             )
+            if role == Role.MANAGER:
+                grant_manager_rights(user)
+            return user
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 
 from clinic.accounts.models import Role, User
+from clinic.accounts.roles import grant_manager_rights
 
 DEMO_PASSWORD = "demo-clinic-2026"
 
@@ -41,9 +42,9 @@ def _user(email: str, first: str, last: str, role: str, phone: str = "") -> User
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last,
                                         role=role, phone=phone, date_of_birth=date(1985, 5, 17))
     user.email_verified_at = user.email_verified_at or timezone.now()
-    user.is_staff = role == Role.MANAGER
-    user.is_superuser = role == Role.MANAGER
-    user.save(update_fields=["email_verified_at", "is_staff", "is_superuser"])
+    user.save(update_fields=["email_verified_at"])
+    if role == Role.MANAGER:
+        grant_manager_rights(user)
     return user
 
 

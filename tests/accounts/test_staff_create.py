@@ -24,3 +24,14 @@ def test_staff_form_cannot_create_clients_or_duplicates(login, manager_user):
         "first_name": "X", "last_name": "Y", "email": "x@example.com", "role": "client"})
     assert "Select a valid choice" in response.content.decode()
     assert not User.objects.filter(email="x@example.com").exists()
+
+
+def test_a_new_manager_can_edit_the_schedule_setup_but_not_appointments_or_intakes(login, manager_user):
+    client = login(manager_user)
+    client.post(reverse("accounts:staff_create"), {
+        "first_name": "Ivy", "last_name": "Ng", "email": "ivy@clinic.example", "role": "manager"})
+    ivy = User.objects.get(email="ivy@clinic.example")
+    assert ivy.is_staff and not ivy.is_superuser
+    assert ivy.has_perm("booking.change_service") and ivy.has_perm("booking.add_timeoff")
+    assert ivy.has_perm("booking.view_appointment") and not ivy.has_perm("booking.change_appointment")
+    assert not any(perm.startswith("intake.") for perm in ivy.get_all_permissions())
