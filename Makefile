@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots clean var
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -17,15 +17,18 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+# The embedded default keeps its database, broker queue and beat state here (CLINIC_VAR_DIR moves it).
+VAR_DIR := $(or $(CLINIC_VAR_DIR),var)
+
 var:
-	@mkdir -p var/broker/processed
+	@mkdir -p $(VAR_DIR)/broker/processed
 
 run: $(STAMP) var
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (background worker + scheduler running; Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A clinic worker -B --pool=solo --loglevel=WARNING -s var/celerybeat-schedule & \
+	$(BIN)/celery -A clinic worker -B --pool=solo --loglevel=WARNING -s $(VAR_DIR)/celerybeat-schedule & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) var

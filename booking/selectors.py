@@ -306,6 +306,79 @@ def slot_problem(*, service: Service, practitioner: Practitioner, location: Loca
             f"{start.astimezone(tz):%A %d %B %H:%M}. Please choose one of the free times shown.")
 
 
+def local_today(location: Location, *, now: datetime | None = None) -> date:
+    """Today's date where the location is (at 23:30 UTC it is already tomorrow east of London)."""
+    return (now or timezone.now()).astimezone(location.tz).date()
+
+
+@dataclass
+class CourseDate:
+    """One session of a planned course: the wanted wall-clock time on its date, free or not."""
+
+    day: date  # local date
+    wanted: datetime  # UTC instant of the wanted wall-clock time (after a DST gap: its end)
+    free: bool
+    alternatives: list[Slot]
+    problem: str = ""
+
+
+MAX_COURSE_SESSIONS = 30
+
+
+def course_dates(*, first_day: date, weekdays: list[int], sessions: int) -> list[date]:
+    """The first ``sessions`` dates from ``first_day`` on that fall on ``weekdays`` (0 = Monday)."""
+    wanted = set(weekdays)
+    if not wanted or sessions < 1:
+        return []
+    days: list[date] = []
+    day = first_day
+    while len(days) < min(sessions, MAX_COURSE_SESSIONS):
+        if day.weekday() in wanted:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def course_plan(*, service: Service, practitioner: Practitioner, location: Location, first_day: date,
+                weekdays: list[int], at: time, sessions: int, now: datetime | None = None,
+                alternatives: int = 3) -> list[CourseDate]:
+    """Check every session of a course (same local wall-clock time on each date, across DST).
+
+    One ``available_slots`` call covers the whole course, so the query count does not grow with the
+    number of sessions. A clashing date gets the nearest free times: the same day first, then days that
+    hold no other session of the course.
+    """
+    days = course_dates(first_day=first_day, weekdays=weekdays, sessions=sessions)
+    if not days:
+        return []
+    tz = location.tz
+    slots = available_slots(service=service, location=location, practitioner=practitioner, now=now,
+                            start_date=days[0] - timedelta(days=3), end_date=days[-1] + timedelta(days=3))
+    free = {s.start for s in slots}
+    horizon = ClinicSettings.load().booking_horizon_days
+    latest = (now or timezone.now()) + timedelta(days=horizon)
+    course_days = set(days)
+    plan = []
+    for day in days:
+        wanted = local_to_utc(day, at, tz) or datetime.combine(day, at, tzinfo=tz).replace(fold=1).astimezone(UTC)
+        if wanted in free:
+            plan.append(CourseDate(day=day, wanted=wanted, free=True, alternatives=[]))
+            continue
+        # Same day first, then the nearest other days that do not already hold a session of the course.
+        candidates = [s for s in slots if s.local_start(tz).date() == day or
+                      s.local_start(tz).date() not in course_days]
+        candidates.sort(key=lambda s: (s.local_start(tz).date() != day, abs((s.start - wanted).total_seconds())))
+        problem = f"Not free at {at:%H:%M}."
+        if wanted > latest:
+            problem = (f"Online booking opens {horizon} days ahead; this date is further out. "
+                       "Please book it later or call the clinic.")
+        elif not candidates:
+            problem = "No free time near this date. Please call the clinic or change the course pattern."
+        plan.append(CourseDate(day=day, wanted=wanted, free=False, alternatives=sorted(candidates[:alternatives]),
+                               problem=problem))
+    return plan
+
+
 def client_service_problem(*, client, service: Service, staff: bool = False) -> str | None:
     """Rules about who may book what: new clients and the first-visit service."""
     has_history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED).exists()

@@ -8,7 +8,6 @@ database write lock held and two bookings cannot interleave.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from .models import (
     AppointmentEvent,
     AppointmentStatus,
     BookedVia,
+    Course,
     Location,
     NotificationKind,
     Practitioner,
@@ -43,13 +43,18 @@ class BookingError(Exception):
         self.message = message
 
 
-@dataclass
 class SlotTaken(BookingError):
-    message: str = "Sorry, that time was just taken. Please choose another time."
-    alternatives: list = field(default_factory=list)
+    """Someone else holds (part of) this time. ``alternatives`` are the nearest free slots.
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    A plain class, not a dataclass: a dataclass would define ``__eq__`` and make the exception
+    unhashable, which breaks code that keeps exceptions in sets (tracebacks, loggers).
+    """
+
+    DEFAULT = "Sorry, that time was just taken. Please choose another time."
+
+    def __init__(self, message: str = DEFAULT, alternatives: list | None = None):
+        super().__init__(message)
+        self.alternatives: list = list(alternatives or [])
 
 
 class OutsidePolicyWindow(BookingError):
@@ -73,7 +78,9 @@ def _notify(appointment: Appointment, kind: str) -> None:
     from .tasks import send_appointment_notification
 
     appointment_id, for_starts_at = appointment.pk, appointment.starts_at.isoformat()
-    transaction.on_commit(lambda: send_appointment_notification.delay(appointment_id, kind, for_starts_at))
+    # robust: a broker outage must not turn a booking that is already saved into an error page.
+    transaction.on_commit(lambda: send_appointment_notification.delay(appointment_id, kind, for_starts_at),
+                          robust=True)
 
 
 def _overlapping(qs, start: datetime, blocked_until: datetime):
@@ -94,9 +101,13 @@ def _nearest_alternatives(*, service: Service, practitioner: Practitioner | None
         return []
 
 
-def policy_allows_client_change(appointment: Appointment, *, now: datetime | None = None) -> bool:
-    """Clients may cancel or reschedule online only outside the cancellation window."""
-    window = timedelta(hours=ClinicSettings.load().cancellation_window_hours)
+def policy_allows_client_change(appointment: Appointment, *, now: datetime | None = None,
+                                clinic: ClinicSettings | None = None) -> bool:
+    """Clients may cancel or reschedule online only outside the cancellation window.
+
+    Pass ``clinic`` (e.g. ``request.clinic``) when checking many appointments: one settings query.
+    """
+    window = timedelta(hours=(clinic or ClinicSettings.load()).cancellation_window_hours)
     return appointment.starts_at - (now or _now()) >= window
 
 
@@ -111,18 +122,20 @@ def _check_bookable(*, service: Service, practitioner: Practitioner, location: L
 def _save_with_room(appointment: Appointment, *, room: Room | None, ignore_pk=None) -> None:
     """Insert/update, picking a free room unless one was chosen; a lost race becomes SlotTaken."""
     for _attempt in range(3):
+        # The practitioner first: when they are busy, "no room is free" would be the wrong reason.
+        practitioner_clash = _overlapping(
+            Appointment.objects.filter(practitioner=appointment.practitioner).exclude(pk=ignore_pk),
+            appointment.starts_at, appointment.blocked_until).exists()
+        if practitioner_clash:
+            raise SlotTaken()
         chosen = room or _free_room(appointment.location, appointment.starts_at, appointment.blocked_until,
                                     exclude_pk=ignore_pk)
         if chosen is None:
             raise SlotTaken("Sorry, no treatment room is free at that time. Please choose another time.")
+        if room is not None and _overlapping(Appointment.objects.filter(room=room).exclude(pk=ignore_pk),
+                                             appointment.starts_at, appointment.blocked_until).exists():
+            raise SlotTaken("Sorry, that time was just taken in that room. Please choose another time or room.")
         appointment.room = chosen
-        practitioner_clash = _overlapping(
-            Appointment.objects.filter(practitioner=appointment.practitioner).exclude(pk=ignore_pk),
-            appointment.starts_at, appointment.blocked_until).exists()
-        room_clash = _overlapping(Appointment.objects.filter(room=chosen).exclude(pk=ignore_pk),
-                                  appointment.starts_at, appointment.blocked_until).exists()
-        if practitioner_clash or (room_clash and room is not None):
-            raise SlotTaken()
         try:
             with transaction.atomic():  # savepoint: a failed insert leaves the outer transaction usable
                 appointment.save()
@@ -228,6 +241,52 @@ def appointment_reschedule(
     return appointment
 
 
+class CourseNotBooked(BookingError):
+    """One date of a course could not be booked, so none was. ``starts_at`` names the date."""
+
+    def __init__(self, message: str, *, starts_at: datetime, taken: bool):
+        super().__init__(message)
+        self.starts_at = starts_at
+        self.taken = taken
+
+
+def course_book(
+    *,
+    client,
+    service: Service,
+    practitioner: Practitioner,
+    location: Location,
+    starts: list[datetime],
+    description: str,
+    actor=None,
+) -> Course:
+    """Book every session of a course, or none: one transaction, each date checked like a single booking.
+
+    Raises ``CourseNotBooked`` naming the first date that failed; nothing is written then.
+    """
+    if not starts:
+        raise BookingError("Please choose at least one date.")
+    if len(set(starts)) != len(starts):
+        raise BookingError("Two sessions of the course are at the same time. Please choose another time.")
+    starts = sorted(starts)
+    with transaction.atomic():
+        course = Course.objects.create(client=client, service=service, practitioner=practitioner,
+                                       sessions=len(starts), description=description[:120])
+        for start in starts:
+            try:
+                appointment_book(client=client, service=service, practitioner=practitioner, starts_at=start,
+                                 location=location, actor=actor, course=course)
+            except BookingError as exc:
+                # Leaving the atomic block with an exception rolls back every session booked so far.
+                when = f"{start.astimezone(location.tz):%A %d %B at %H:%M}"
+                taken = isinstance(exc, SlotTaken)
+                reason = ("was just taken by someone else. Please choose another time for it." if taken
+                          else f"cannot be booked: {exc.message}")
+                raise CourseNotBooked(f"Nothing was booked: the session on {when} {reason}",
+                                      starts_at=start, taken=taken) from exc
+    return course
+
+
 def _window_message() -> str:
     clinic = ClinicSettings.load()
     return (f"This session starts within {clinic.cancellation_window_hours} hours, so it can no longer be "
@@ -280,8 +339,10 @@ def appointment_set_status(*, appointment: Appointment, status: str, actor) -> A
     if status not in ALLOWED_TRANSITIONS.get(current, set()):
         raise BookingError(f"A session that is {current.label.lower()} cannot be marked "
                            f"{AppointmentStatus(status).label.lower()}.")
-    if status in (AppointmentStatus.ARRIVED, AppointmentStatus.NO_SHOW) and appointment.starts_at.date() > \
-            (_now() + timedelta(days=1)).date():
+    # "The day of the session" is the location's calendar day, not UTC's (23:30 UTC is tomorrow in Tokyo).
+    tz = appointment.location.tz
+    if status in (AppointmentStatus.ARRIVED, AppointmentStatus.NO_SHOW) and \
+            appointment.starts_at.astimezone(tz).date() > _now().astimezone(tz).date():
         raise BookingError("You can only check in or mark a no-show on the day of the session.")
     with transaction.atomic():
         changed = Appointment.objects.filter(pk=appointment.pk, status=current).update(

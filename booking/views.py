@@ -1,23 +1,540 @@
+"""The client's booking journey and "My appointments".
+
+Service -> practitioner (or first available) -> week of free times -> review (sign in / sign up with
+``?next=`` back to it) -> confirm -> confirmation page. Browsing free times is public; anything that
+books, moves, cancels or shows an appointment needs ``Cap.BOOK_ONLINE`` and only ever sees the
+client's own appointments (another client's id is a 404).
+
+All times on these pages are shown in the location's zone: views hand templates local datetimes and
+templates render them with ``{% localtime off %}`` so Django does not convert them again.
+"""
+
 from __future__ import annotations
 
-from django.shortcuts import render
+import calendar
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
-from clinic.accounts.permissions import Cap, require
+from clinic.accounts.permissions import Cap, has_cap, require
 
-from . import selectors
-from .models import Service
+from . import ics, selectors, services
+from .forms import CancelForm, CourseForm, RescheduleForm, SlotForm, format_start, parse_day
+from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course, Location, Practitioner, Service
+from .selectors import Slot
 
+ANY = "any"
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _service_or_404(slug: str) -> Service:
+    return get_object_or_404(Service, slug=slug, is_active=True, bookable_online=True)
+
+
+def _locations_for(service: Service):
+    return (Location.objects.filter(is_active=True, practitioners__services=service,
+                                    practitioners__is_active=True).distinct().order_by("name"))
+
+
+def _location_for(request, service: Service) -> tuple[Location, list[Location]]:
+    """The location asked for in ``?location=``, else the first offering the service (404 if none)."""
+    locations = list(_locations_for(service))
+    if not locations:
+        raise Http404("No practitioner offers this service online.")
+    wanted = request.GET.get("location", "")
+    chosen = next((loc for loc in locations if str(loc.pk) == wanted), locations[0])
+    return chosen, locations
+
+
+def _own_appointment(request, pk: int) -> Appointment:
+    """The logged-in client's appointment, or 404: never reveal that someone else's exists."""
+    return get_object_or_404(
+        Appointment.objects.select_related("service", "practitioner__user", "location", "room"),
+        pk=pk, client=request.user)
+
+
+def _local(value: datetime, location: Location) -> datetime:
+    return value.astimezone(location.tz)
+
+
+def _next_url(request) -> str:
+    """Where to come back after signing in; only our own relative paths."""
+    return request.get_full_path()
+
+
+@dataclass
+class SlotView:
+    start: datetime  # local
+    end: datetime  # local
+    url: str
+    practitioner: Practitioner | None = None
+
+
+@dataclass
+class DayView:
+    day: date
+    slots: list[SlotView] = field(default_factory=list)
+    bookable: bool = True  # False before today or past the horizon
+
+
+@dataclass
+class MonthCell:
+    day: date
+    in_month: bool
+    free: int
+    url: str | None
+    in_week: bool
+
+
+def _slot_views(slots: list[Slot], location: Location, url: Callable[[Slot], str],
+                practitioners: dict[int, Practitioner]) -> list[SlotView]:
+    tz = location.tz
+    return [SlotView(start=s.start.astimezone(tz), end=s.end.astimezone(tz), url=url(s),
+                     practitioner=practitioners.get(s.practitioner_id)) for s in slots]
+
+
+def _week(request, *, service: Service, location: Location, practitioner: Practitioner | None,
+          slot_url: Callable[[Slot], str], page_url: Callable[[date], str],
+          ignore_appointment_pk: int | None = None) -> dict:
+    """Context for a week of free times (Mon-Sun, location's dates) plus a month overview.
+
+    One ``available_slots`` call covers both the week and its month, so the page's query count does
+    not depend on how many days or appointments there are.
+    """
+    clinic = request.clinic
+    now = timezone.now()
+    today = selectors.local_today(location, now=now)
+    last_day = (now + timedelta(days=clinic.booking_horizon_days)).astimezone(location.tz).date()
+    asked = parse_day(request.GET.get("week")) or today
+    asked = min(max(asked, today), last_day)
+    week_start = asked - timedelta(days=asked.weekday())
+    week_end = week_start + timedelta(days=6)
+    month_start = asked.replace(day=1)
+    month_end = month_start.replace(day=calendar.monthrange(asked.year, asked.month)[1])
+    lo = max(today, min(week_start, month_start))
+    hi = min(last_day, max(week_end, month_end))
+    slots = selectors.available_slots(service=service, location=location, practitioner=practitioner,
+                                      start_date=lo, end_date=hi, now=now,
+                                      ignore_appointment_pk=ignore_appointment_pk)
+    practitioners: dict[int, Practitioner] = {}
+    if practitioner is None:
+        slots = selectors.first_per_start(slots)
+        practitioners = {p.pk: p for p in selectors.bookable_practitioners(service=service, location=location)
+                         .select_related("user")}
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        by_day[slot.local_start(location.tz).date()].append(slot)
+
+    days = []
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        days.append(DayView(day=day, slots=_slot_views(by_day.get(day, []), location, slot_url, practitioners),
+                            bookable=today <= day <= last_day))
+    month = []
+    grid_start = month_start - timedelta(days=month_start.weekday())
+    grid_end = month_end + timedelta(days=6 - month_end.weekday())
+    day = grid_start
+    while day <= grid_end:
+        row = []
+        for _ in range(7):
+            free = len(by_day.get(day, []))
+            row.append(MonthCell(day=day, in_month=day.month == month_start.month, free=free,
+                                 url=page_url(day) if today <= day <= last_day else None,
+                                 in_week=week_start <= day <= week_end))
+            day += timedelta(days=1)
+        month.append(row)
+    next_free = next((d for d in sorted(by_day) if d > week_end), None)
+    previous_month_end = month_start - timedelta(days=1)
+    next_month_start = month_end + timedelta(days=1)
+    return {
+        "location": location, "days": days, "month": month, "month_start": month_start,
+        "week_start": week_start, "week_end": week_end, "today": today,
+        "week_has_slots": any(d.slots for d in days),
+        "prev_week_url": page_url(week_start - timedelta(days=7)) if week_start > today else None,
+        "next_week_url": page_url(week_end + timedelta(days=1)) if week_end < last_day else None,
+        "prev_month_url": page_url(previous_month_end) if previous_month_end >= today else None,
+        "next_month_url": page_url(next_month_start) if next_month_start <= last_day else None,
+        "next_free_url": page_url(next_free) if next_free else None, "next_free": next_free,
+        "tz_name": location.time_zone,
+    }
+
+
+def _review_url(service: Service, slot: Slot, *, any_practitioner: bool) -> str:
+    query = {"practitioner": slot.practitioner_id, "location": slot.location_id, "start": format_start(slot.start)}
+    if any_practitioner:
+        query["any"] = "1"
+    return f"{reverse('booking:review', args=[service.slug])}?{urlencode(query)}"
+
+
+# --- the journey -----------------------------------------------------------------------------------
 
 def start(request):
-    services = Service.objects.filter(is_active=True, bookable_online=True).order_by("duration_minutes")
-    return render(request, "booking/start.html", {"services": services})
+    """Step 1 (public): choose a treatment."""
+    slug = request.GET.get("service")
+    if slug and Service.objects.filter(slug=slug, is_active=True, bookable_online=True).exists():
+        return redirect("booking:practitioners", slug=slug)
+    services_qs = Service.objects.filter(is_active=True, bookable_online=True).order_by("duration_minutes")
+    new_client = not (request.user.is_authenticated and Appointment.objects.filter(
+        client=request.user, status__in=ACTIVE_STATUSES).exists())
+    return render(request, "booking/start.html", {
+        "services": services_qs, "new_client": new_client,
+        "initial_first": new_client and request.clinic.first_visit_must_be_initial,
+    })
 
+
+def practitioners(request, slug: str):
+    """Step 2 (public): a practitioner, or whoever is free first."""
+    service = _service_or_404(slug)
+    location, locations = _location_for(request, service)
+    people = (selectors.bookable_practitioners(service=service, location=location)
+              .select_related("user").order_by("user__first_name"))
+    return render(request, "booking/practitioners.html", {
+        "service": service, "location": location, "locations": locations, "practitioners": people,
+    })
+
+
+def times(request, slug: str):
+    """Step 3 (public): a week of free times, grouped by day, in the location's time zone."""
+    service = _service_or_404(slug)
+    location, locations = _location_for(request, service)
+    wanted = request.GET.get("practitioner", ANY)
+    practitioner = None
+    if wanted != ANY:
+        practitioner = get_object_or_404(
+            selectors.bookable_practitioners(service=service, location=location).select_related("user"),
+            pk=wanted if wanted.isdigit() else 0)
+    any_practitioner = practitioner is None
+
+    def page_url(day: date) -> str:
+        query = {"location": location.pk, "practitioner": wanted if practitioner else ANY,
+                 "week": day.isoformat()}
+        return f"{reverse('booking:times', args=[slug])}?{urlencode(query)}"
+
+    context = _week(request, service=service, location=location, practitioner=practitioner,
+                    slot_url=lambda s: _review_url(service, s, any_practitioner=any_practitioner),
+                    page_url=page_url)
+    context.update({"service": service, "practitioner": practitioner, "locations": locations,
+                    "any_practitioner": any_practitioner})
+    return render(request, "booking/times.html", context)
+
+
+def _nearest(*, service: Service, practitioner: Practitioner | None, location: Location, around: datetime,
+             any_practitioner: bool) -> list[SlotView]:
+    slots = selectors.nearest_slots(service=service, location=location, around=around,
+                                    practitioner=None if any_practitioner else practitioner)
+    return _slot_views(slots, location, lambda s: _review_url(service, s, any_practitioner=any_practitioner), {})
+
+
+def _still_free(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
+                ignore_appointment_pk: int | None = None) -> bool:
+    """Whether the engine still offers this exact start (someone may have booked it since the page loaded)."""
+    day = _local(start, location).date()
+    return any(s.start == start for s in selectors.available_slots(
+        service=service, location=location, practitioner=practitioner, start_date=day, end_date=day,
+        ignore_appointment_pk=ignore_appointment_pk))
+
+
+TAKEN_MESSAGE = ("Sorry, that time was just taken by someone else. Here are the nearest free times; "
+                 "nothing has been booked yet.")
+
+
+def review(request, slug: str):
+    """Step 4: the chosen slot, then confirm (POST). Anonymous visitors sign in or up and come back here."""
+    service = _service_or_404(slug)
+    form = SlotForm(request.POST if request.method == "POST" else request.GET)
+    context: dict = {"service": service, "form": form}
+    if not form.is_valid():
+        context["error"] = next(iter(form.errors.values()))[0]
+        return render(request, "booking/review.html", context, status=400)
+    practitioner: Practitioner = form.cleaned_data["practitioner"]
+    location: Location = form.cleaned_data["location"]
+    start_at: datetime = form.cleaned_data["start"]
+    any_practitioner: bool = form.cleaned_data["any"]
+    back_query = {"location": location.pk, "practitioner": ANY if any_practitioner else practitioner.pk,
+                  "week": _local(start_at, location).date().isoformat()}
+    context.update({
+        "practitioner": practitioner, "location": location, "start": _local(start_at, location),
+        "end": _local(start_at + service.duration, location), "start_value": format_start(start_at),
+        "any_practitioner": any_practitioner, "next": _next_url(request),
+        "calendar_url": f"{reverse('booking:times', args=[slug])}?{urlencode(back_query)}",
+        "can_book": has_cap(request.user, Cap.BOOK_ONLINE),
+    })
+    if request.method == "POST":
+        return _confirm(request, context)
+    problem = selectors.slot_problem(service=service, practitioner=practitioner, location=location, start=start_at)
+    if problem is None and context["can_book"]:
+        problem = selectors.client_service_problem(client=request.user, service=service)
+        context["client_problem"] = problem is not None
+    if problem:
+        context["error"] = problem
+    elif not _still_free(service=service, practitioner=practitioner, location=location, start=start_at):
+        context.update(taken=True, error=TAKEN_MESSAGE, alternatives=_nearest(
+            service=service, practitioner=practitioner, location=location, around=start_at,
+            any_practitioner=any_practitioner))
+    return render(request, "booking/review.html", context)
+
+
+def _confirm(request, context: dict):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': context['next']})}")
+    if not context["can_book"]:
+        return render(request, "403.html", status=403)
+    service, practitioner, location = context["service"], context["practitioner"], context["location"]
+    start_at = context["start"]
+    try:
+        appointment = services.appointment_book(client=request.user, service=service, practitioner=practitioner,
+                                                starts_at=start_at, location=location, actor=request.user)
+    except services.SlotTaken as exc:
+        context["taken"] = True
+        context["error"] = TAKEN_MESSAGE
+        if context["any_practitioner"]:
+            context["alternatives"] = _nearest(service=service, practitioner=None, location=location,
+                                               around=start_at, any_practitioner=True)
+        else:
+            context["alternatives"] = _slot_views(
+                exc.alternatives, location, lambda s: _review_url(service, s, any_practitioner=False), {})
+        return render(request, "booking/review.html", context)
+    except services.BookingError as exc:
+        context["error"] = exc.message
+        return render(request, "booking/review.html", context)
+    return redirect("booking:booked", pk=appointment.pk)
+
+
+@require(Cap.BOOK_ONLINE)
+def booked(request, pk: int):
+    """Step 5: confirmation, the .ics link and, for a first visit, the intake questionnaire."""
+    appointment = _own_appointment(request, pk)
+    return render(request, "booking/booked.html", {
+        "appointment": appointment, "start": appointment.local_starts_at, "end": appointment.local_ends_at,
+    })
+
+
+@require(Cap.BOOK_ONLINE)
+def appointment_calendar(request, pk: int):
+    appointment = _own_appointment(request, pk)
+    response = HttpResponse(ics.appointment_ics(appointment, clinic=request.clinic),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ics.ics_filename(appointment)}"'
+    return response
+
+
+# --- My appointments -------------------------------------------------------------------------------
 
 @require(Cap.BOOK_ONLINE)
 def my_appointments(request):
     now = timezone.now()
     appointments = list(selectors.client_appointments(client=request.user))
-    upcoming = [a for a in appointments if a.starts_at >= now and a.is_active]
-    past = [a for a in reversed(appointments) if a not in upcoming]
-    return render(request, "booking/my_appointments.html", {"upcoming": upcoming, "past": past})
+    upcoming, past = [], []
+    for a in appointments:
+        a.start_local = a.local_starts_at
+        if a.starts_at >= now and a.status in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING):
+            a.can_change = services.policy_allows_client_change(a, now=now, clinic=request.clinic)
+            upcoming.append(a)
+        else:
+            past.append(a)
+    past.reverse()
+    return render(request, "booking/my_appointments.html", {
+        "upcoming": upcoming, "past": past, "has_pending": any(a.status == AppointmentStatus.PENDING
+                                                                for a in upcoming),
+    })
+
+
+def _change_refused(request, appointment: Appointment, action: str):
+    """None if the client may change this appointment online, else the page that says why."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING) \
+            or appointment.starts_at <= timezone.now():
+        messages.info(request, f"This session can no longer be {action}.")
+        return redirect("booking:my_appointments")
+    if not services.policy_allows_client_change(appointment, clinic=request.clinic):
+        return render(request, "booking/change_blocked.html", {
+            "appointment": appointment, "start": appointment.local_starts_at, "action": action,
+            "window_hours": request.clinic.cancellation_window_hours,
+        })
+    return None
+
+
+@require(Cap.BOOK_ONLINE)
+def reschedule(request, pk: int):
+    """Pick a new free time for an upcoming appointment (its current time counts as free)."""
+    appointment = _own_appointment(request, pk)
+    refused = _change_refused(request, appointment, "moved")
+    if refused:
+        return refused
+    confirm_url = reverse("booking:reschedule_confirm", args=[pk])
+
+    def page_url(day: date) -> str:
+        return f"{reverse('booking:reschedule', args=[pk])}?{urlencode({'week': day.isoformat()})}"
+
+    context = _week(request, service=appointment.service, location=appointment.location,
+                    practitioner=appointment.practitioner,
+                    slot_url=lambda s: f"{confirm_url}?{urlencode({'start': format_start(s.start)})}",
+                    page_url=page_url, ignore_appointment_pk=appointment.pk)
+    context.update({"appointment": appointment, "current": appointment.local_starts_at,
+                    "service": appointment.service, "practitioner": appointment.practitioner})
+    return render(request, "booking/reschedule.html", context)
+
+
+@require(Cap.BOOK_ONLINE)
+def reschedule_confirm(request, pk: int):
+    appointment = _own_appointment(request, pk)
+    refused = _change_refused(request, appointment, "moved")
+    if refused:
+        return refused
+    form = RescheduleForm(request.POST if request.method == "POST" else request.GET)
+    location = appointment.location
+    context: dict = {"appointment": appointment, "current": appointment.local_starts_at,
+                     "choose_url": reverse("booking:reschedule", args=[pk])}
+    if not form.is_valid():
+        context["error"] = form.errors["start"][0]
+        return render(request, "booking/reschedule_confirm.html", context, status=400)
+    new_start = form.cleaned_data["start"]
+    context.update({"new_start": _local(new_start, location), "start_value": format_start(new_start),
+                    "new_end": _local(new_start + appointment.service.duration, location)})
+
+    def alternative_url(s: Slot) -> str:
+        return f"{reverse('booking:reschedule_confirm', args=[pk])}?{urlencode({'start': format_start(s.start)})}"
+
+    if request.method == "POST":
+        try:
+            services.appointment_reschedule(appointment=appointment, starts_at=new_start, actor=request.user)
+        except services.SlotTaken as exc:
+            context["error"] = ("Sorry, that time was just taken by someone else. Your session has not moved; "
+                                "here are the nearest free times.")
+            context["alternatives"] = _slot_views(exc.alternatives, location, alternative_url, {})
+            return render(request, "booking/reschedule_confirm.html", context)
+        except services.BookingError as exc:
+            context["error"] = exc.message
+            return render(request, "booking/reschedule_confirm.html", context)
+        messages.success(request, f"Your session is now on {_local(new_start, location):%A %-d %B at %H:%M}.")
+        return redirect("booking:booked", pk=appointment.pk)
+    problem = selectors.slot_problem(service=appointment.service, practitioner=appointment.practitioner,
+                                     location=location, start=new_start, ignore_appointment_pk=appointment.pk)
+    if problem:
+        context["error"] = problem
+    elif not _still_free(service=appointment.service, practitioner=appointment.practitioner, location=location,
+                         start=new_start, ignore_appointment_pk=appointment.pk):
+        context["error"] = "Sorry, that time was just taken by someone else. Here are the nearest free times."
+        context["alternatives"] = _slot_views(selectors.nearest_slots(
+            service=appointment.service, practitioner=appointment.practitioner, location=location,
+            around=new_start), location, alternative_url, {})
+    return render(request, "booking/reschedule_confirm.html", context)
+
+
+@require(Cap.BOOK_ONLINE)
+def cancel(request, pk: int):
+    """Ask first, then cancel on POST."""
+    appointment = _own_appointment(request, pk)
+    refused = _change_refused(request, appointment, "cancelled")
+    if refused:
+        return refused
+    form = CancelForm(request.POST or None)
+    context = {"appointment": appointment, "start": appointment.local_starts_at, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_cancel(appointment=appointment, actor=request.user,
+                                        reason=form.cleaned_data["reason"])
+        except services.BookingError as exc:
+            context["error"] = exc.message
+            return render(request, "booking/cancel.html", context)
+        messages.success(request, f"Your session on {appointment.local_starts_at:%A %-d %B at %H:%M} is cancelled.")
+        return redirect("booking:my_appointments")
+    return render(request, "booking/cancel.html", context)
+
+
+# --- courses ---------------------------------------------------------------------------------------
+
+def _course_starts(request, plan: list[selectors.CourseDate]) -> tuple[list[datetime], list[str]]:
+    """The start the client chose for each date of the plan (``start_<n>``), checked against the offer."""
+    chosen, errors = [], []
+    for index, item in enumerate(plan):
+        value = request.POST.get(f"start_{index}", "")
+        offered = {format_start(item.wanted)} if item.free else {format_start(s.start) for s in item.alternatives}
+        if value not in offered:
+            errors.append(index)
+            continue
+        chosen.append(item.wanted if item.free else next(s.start for s in item.alternatives
+                                                           if format_start(s.start) == value))
+    return chosen, errors
+
+
+@require(Cap.BOOK_ONLINE)
+def course(request, slug: str):
+    """Plan a course (weekdays + time + count), see which dates work, pick alternatives, book all or none."""
+    service = _service_or_404(slug)
+    location, locations = _location_for(request, service)
+    people = selectors.bookable_practitioners(service=service, location=location).select_related("user")
+    data = request.POST if request.method == "POST" else (request.GET if "sessions" in request.GET else None)
+    today = selectors.local_today(location)
+    form = CourseForm(data, practitioners=people, today=today, horizon_days=request.clinic.booking_horizon_days,
+                      initial={"first_day": today + timedelta(days=1), "sessions": 10})
+    context: dict = {"service": service, "location": location, "locations": locations, "form": form}
+    if data is None or not form.is_valid():
+        return render(request, "booking/course.html", context)
+    cleaned = form.cleaned_data
+    plan = selectors.course_plan(service=service, practitioner=cleaned["practitioner"], location=location,
+                                 first_day=cleaned["first_day"], weekdays=cleaned["weekdays"], at=cleaned["at"],
+                                 sessions=cleaned["sessions"])
+    tz = location.tz
+    rows = [{"index": i, "item": item, "day": item.day, "wanted": _local(item.wanted, location),
+             "wanted_value": format_start(item.wanted),
+             "alternatives": [(format_start(s.start), s.start.astimezone(tz)) for s in item.alternatives]}
+            for i, item in enumerate(plan)]
+    context.update({"plan": rows, "clashes": sum(not item.free for item in plan),
+                    "bookable": all(item.free or item.alternatives for item in plan)})
+    problem = selectors.client_service_problem(client=request.user, service=service)
+    if problem:
+        context["error"] = problem
+        context["bookable"] = False
+    if request.method != "POST" or problem:
+        return render(request, "booking/course.html", context)
+    starts, missing = _course_starts(request, plan)
+    if missing:
+        context["error"] = "Please choose a time for every date marked \u201cneeds another time\u201d."
+        context["missing"] = set(missing)
+        return render(request, "booking/course.html", context)
+    try:
+        booked_course = services.course_book(client=request.user, service=service,
+                                             practitioner=cleaned["practitioner"], location=location,
+                                             starts=starts, description=form.description(), actor=request.user)
+    except services.BookingError as exc:
+        context["error"] = exc.message
+        return render(request, "booking/course.html", context)
+    return redirect("booking:course_booked", pk=booked_course.pk)
+
+
+def _own_course(request, pk: int) -> tuple[Course, list[Appointment]]:
+    booked_course = get_object_or_404(Course.objects.select_related("service", "practitioner__user"),
+                                      pk=pk, client=request.user)
+    appointments = list(booked_course.appointments.select_related("service", "practitioner__user", "location")
+                        .order_by("starts_at"))
+    return booked_course, appointments
+
+
+@require(Cap.BOOK_ONLINE)
+def course_booked(request, pk: int):
+    booked_course, appointments = _own_course(request, pk)
+    for a in appointments:
+        a.start_local = a.local_starts_at
+    first = next((a for a in appointments if a.is_first_visit), None)
+    return render(request, "booking/course_booked.html", {
+        "course": booked_course, "appointments": appointments, "first_visit": first,
+        "pending": any(a.status == AppointmentStatus.PENDING for a in appointments),
+    })
+
+
+@require(Cap.BOOK_ONLINE)
+def course_calendar(request, pk: int):
+    booked_course, appointments = _own_course(request, pk)
+    response = HttpResponse(ics.appointments_ics(appointments, clinic=request.clinic),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="course-{booked_course.pk}.ics"'
+    return response

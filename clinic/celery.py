@@ -1,6 +1,7 @@
 """The Celery app. Tasks are autodiscovered from each installed app's ``tasks.py``.
 
-Periodic work is declared by each app as a ``BEAT_SCHEDULE`` dict in its ``tasks.py``.
+Periodic work is declared in ``app.conf.beat_schedule`` below; ``make run`` starts the worker with
+an embedded beat (``worker -B``), production runs ``celery -A clinic beat`` once (see the README).
 """
 
 import os
@@ -14,5 +15,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "booking-send-due-reminders": {"task": "booking.tasks.send_due_reminders", "schedule": 60.0},
+    # Polls for due reminders and retries interrupted sends (see booking.notifications for why
+    # this polls instead of scheduling ETA tasks). Each run is idempotent, so a run that overlaps
+    # the next is harmless; ``expires`` drops runs queued while no worker was up, since the next
+    # run does the same work.
+    "booking-send-due-reminders": {
+        "task": "booking.tasks.send_due_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Lapses waitlist offers past their time and offers those openings to the next in line (idempotent).
+    "frontdesk-expire-waitlist-offers": {
+        "task": "frontdesk.tasks.expire_waitlist_offers",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }

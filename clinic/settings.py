@@ -170,6 +170,8 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
+# Bounds one SMTP conversation: booking.notifications presumes a worker dead after 10 minutes.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lotus Facial Acupuncture <hello@clinic.example>")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -180,11 +182,12 @@ if REDIS_URL:
 else:
     # Embedded default: a filesystem broker, so `make run` processes background work without Redis.
     _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"  # a hostname keeps kombu from warning on every start
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 # Tests run tasks eagerly (in-process); the worker runs them everywhere else.

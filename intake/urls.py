@@ -5,7 +5,31 @@ from . import views
 app_name = "intake"
 
 urlpatterns = [
+    # The client's own questionnaire
     path("", views.my_intake, name="my_intake"),
+    path("start/", views.intake_start, name="start"),
+    path("continue/", views.intake_continue, name="continue"),
+    path("step/<int:step>/", views.intake_step, name="step"),
+    path("step/<int:step>/autosave/", views.intake_autosave, name="autosave"),
+    path("check/", views.intake_check, name="check"),
+    path("consent/", views.intake_consent, name="consent"),
+    path("mine/<int:pk>/", views.submission_detail, name="submission"),
+    path("link/<str:token>/", views.intake_link, name="link"),
+    path("progress/", views.my_progress, name="my_progress"),
+    path("progress/check-in/", views.my_reassess, name="my_reassess"),
+    # Practitioners (and staff allowed to read clinical answers)
     path("day/", views.practitioner_day, name="practitioner_day"),
     path("reviews/", views.review_queue, name="review_queue"),
+    path("submissions/<int:pk>/", views.intake_review, name="review"),
+    path("submissions/<int:pk>/assessment/", views.assessment_save, name="assessment_save"),
+    path("submissions/<int:pk>/reviewed/", views.mark_reviewed, name="mark_reviewed"),
+    path("submissions/<int:pk>/export/", views.submission_export, name="export"),
+    path("flags/<int:pk>/clear/", views.flag_clear, name="flag_clear"),
+    path("clients/<int:client_id>/", views.client_record, name="client_record"),
+    path("clients/<int:client_id>/progress/", views.client_progress, name="client_progress"),
+    path("clients/<int:client_id>/reassess/", views.client_reassess, name="client_reassess"),
+    path("clients/<int:client_id>/request/", views.intake_request, name="request_send"),
+    path("appointments/<int:appointment_id>/note/", views.treatment_note, name="treatment_note"),
+    # The manager
+    path("settings/", views.intake_settings, name="settings"),
 ]

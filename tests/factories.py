@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from booking.models import (
@@ -22,10 +24,15 @@ from clinic.accounts.models import Role, User
 PASSWORD = "correct-horse-battery-9"
 
 
+@functools.cache
+def password_hash() -> str:
+    """One real Argon2 hash of PASSWORD, computed once: hashing per user would dominate the suite's time."""
+    return make_password(PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     first_name = factory.Faker("first_name")
@@ -33,12 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"07700 9{n:05d}")
     role = Role.CLIENT
     email_verified_at = factory.LazyFunction(timezone.now)
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @classmethod
-    def _after_postgeneration(cls, instance, create, results=None):
-        if create:
-            instance.save()
+    password = factory.LazyFunction(password_hash)
 
 
 class ClientFactory(UserFactory):

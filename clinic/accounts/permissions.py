@@ -24,7 +24,17 @@ C, P, F, M = Role.CLIENT, Role.PRACTITIONER, Role.FRONT_DESK, Role.MANAGER
 
 
 class Cap(enum.Enum):
-    """Capabilities, each granted to a fixed set of roles."""
+    """Capabilities, each granted to a fixed set of roles (``cap.roles``).
+
+    The enum value is a serial number, not the role set: members with equal values would be
+    aliases (VIEW_CLINICAL would *be* VIEW_OWN_SCHEDULE, and `can_view_clinical` would open both).
+    """
+
+    def __new__(cls, roles: frozenset):
+        member = object.__new__(cls)
+        member._value_ = len(cls.__members__) + 1
+        member.roles = roles
+        return member
 
     BOOK_ONLINE = frozenset({C})  # a client's own bookings, intake, progress
     VIEW_OWN_SCHEDULE = frozenset({P})  # a practitioner's day and review queue
@@ -42,7 +52,7 @@ def has_cap(user: User | Any, cap: Cap) -> bool:
         return False
     if cap is Cap.VIEW_CLINICAL and getattr(user, "can_view_clinical", False):
         return user.role != Role.CLIENT
-    return user.role in cap.value
+    return user.role in cap.roles
 
 
 def require(cap: Cap) -> Callable:

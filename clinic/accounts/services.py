@@ -62,7 +62,7 @@ def user_create(
 
 def client_sign_up(**fields) -> User:
     user = user_create(role=Role.CLIENT, **fields)
-    transaction.on_commit(lambda: verification_email_send(user=user))
+    transaction.on_commit(lambda: verification_email_send(user=user), robust=True)
     return user
 
 

@@ -52,3 +52,10 @@ def test_resend_sends_a_new_link(client, mailoutbox):
     client.force_login(user, backend="clinic.accounts.backends.EmailBackend")
     client.post(reverse("accounts:resend_verification"))
     assert len(mailoutbox) == 1 and "/accounts/verify/" in mailoutbox[0].body
+
+
+def test_resend_returns_to_the_page_it_came_from_but_never_offsite(client):
+    client.force_login(ClientFactory(email_verified_at=None), backend="clinic.accounts.backends.EmailBackend")
+    url = reverse("accounts:resend_verification")
+    assert client.post(url, {"next": "/book/my/"})["Location"] == "/book/my/"
+    assert client.post(url, {"next": "https://evil.example/"})["Location"] == reverse("accounts:profile")

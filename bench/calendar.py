@@ -1,0 +1,154 @@
+"""How fast is the front-desk calendar on a full week? Prints timings and query counts, asserts nothing.
+
+    .venv/bin/python bench/calendar.py [--appointments 500] [--practitioners 8] [--repeat 5]
+
+Builds a throwaway test database (SQLite in memory, or a fresh ``test_...`` database next to
+``DATABASE_URL`` on PostgreSQL, dropped at the end) with one location, N practitioners each in their
+own room working 08:00-20:00 every day with a lunch break, one client per appointment, and fills
+next week; then times the week view, the day view, the room view and the day sheet over HTTP.
+"""
+
+import sys
+from pathlib import Path
+
+# This file is called calendar.py and runs as a script, so its folder is first on sys.path and would
+# shadow the standard library's ``calendar`` (which Django imports). Take the folder off the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time as clock  # noqa: E402
+from datetime import datetime, time, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+
+def build(*, appointments: int, practitioners: int, seed: int = 11):
+    from booking.models import (
+        Appointment,
+        AppointmentStatus,
+        Break,
+        Location,
+        OpeningHours,
+        Practitioner,
+        Room,
+        Service,
+        TimeOff,
+        WorkingHours,
+    )
+    from clinic.accounts.models import Role, User
+    from clinic.core.models import ClinicSettings
+
+    ClinicSettings.load()
+    location = Location.objects.create(name="Bench clinic", address="1 Bench Road", time_zone="Europe/London")
+    OpeningHours.objects.bulk_create(OpeningHours(location=location, weekday=d, opens=time(8), closes=time(20))
+                                     for d in range(7))
+    service = Service.objects.create(name="Follow-up", slug="follow-up", duration_minutes=60,
+                                     buffer_after_minutes=15, price=Decimal("85"))
+    staff = []
+    for i in range(practitioners):
+        user = User.objects.create_user(email=f"bench-p{i}@example.com", first_name=f"P{i}", last_name="Bench",
+                                        role=Role.PRACTITIONER)
+        practitioner = Practitioner.objects.create(user=user)
+        practitioner.services.add(service)
+        practitioner.locations.add(location)
+        WorkingHours.objects.bulk_create(
+            WorkingHours(practitioner=practitioner, location=location, weekday=d, start=time(8), end=time(20))
+            for d in range(7))
+        Break.objects.bulk_create(Break(practitioner=practitioner, weekday=d, start=time(13), end=time(13, 45))
+                                  for d in range(7))
+        staff.append((practitioner, Room.objects.create(location=location, name=f"Room {i}")))
+    tz = location.tz
+    today = datetime.now(tz).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    rng = random.Random(seed)
+    TimeOff.objects.create(practitioner=staff[0][0], starts_at=datetime.combine(monday, time(8), tzinfo=tz),
+                           ends_at=datetime.combine(monday, time(12), tzinfo=tz), reason="Training")
+    # 75-minute blocks (session + clean-up), each practitioner in their own room: no overlaps by construction.
+    starts = [(8, 0), (9, 15), (10, 30), (11, 45), (14, 0), (15, 15), (16, 30), (17, 45)]
+    candidates = [(p, room, datetime.combine(monday + timedelta(days=d), time(hh, mm), tzinfo=tz))
+                  for d in range(7) for p, room in staff for hh, mm in starts]
+    chosen = rng.sample(candidates, min(appointments, len(candidates)))
+    clients = User.objects.bulk_create(
+        User(email=f"bench-c{i}@example.com", first_name="Client", last_name=f"{i:04d}", password="!")
+        for i in range(len(chosen)))
+    statuses = [AppointmentStatus.BOOKED] * 6 + [AppointmentStatus.ARRIVED, AppointmentStatus.COMPLETED]
+    Appointment.objects.bulk_create(
+        Appointment(client=client, practitioner=p, service=service, location=location, room=room, starts_at=start,
+                    ends_at=start + service.duration, blocked_until=start + service.duration + service.buffer,
+                    status=rng.choice(statuses), is_first_visit=rng.random() < 0.2)
+        for client, (p, room, start) in zip(clients, chosen, strict=True))
+    desk = User.objects.create_user(email="bench-desk@example.com", first_name="Desk", last_name="Bench",
+                                    role=Role.FRONT_DESK)
+    return location, monday, desk, len(chosen)
+
+
+def measure(label: str, fn, repeat: int) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    size = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = clock.perf_counter()
+            response = fn()
+            timings.append((clock.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+        size = len(response.content)
+    print(f"  {label:<36} median {statistics.median(timings):8.1f} ms   best {min(timings):8.1f} ms   "
+          f"queries {len(queries):3d}   {size / 1024:7.0f} KiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--appointments", type=int, default=500)
+    parser.add_argument("--practitioners", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        started = clock.perf_counter()
+        location, monday, desk, made = build(appointments=args.appointments, practitioners=args.practitioners)
+        print(f"Database: {connection.vendor}; built {args.practitioners} practitioners and {made} appointments "
+              f"in the week of {monday:%d %b %Y} in {clock.perf_counter() - started:.1f} s")
+        browser = Client()
+        browser.force_login(desk, backend="clinic.accounts.backends.EmailBackend")
+        url, sheet = reverse("frontdesk:calendar"), reverse("frontdesk:day_sheet")
+        base = {"location": location.pk, "date": monday.isoformat()}
+        print(f"Timings over {args.repeat} runs (HTTP, logged in as the front desk):")
+        measure("week view, by practitioner", lambda: browser.get(url, {**base, "view": "week"}), args.repeat)
+        measure("week view, by room", lambda: browser.get(url, {**base, "view": "week", "mode": "rooms"}),
+                args.repeat)
+        measure("week view, htmx refresh", lambda: browser.get(url, {**base, "view": "week"},
+                                                               HTTP_HX_REQUEST="true"), args.repeat)
+        measure("day view", lambda: browser.get(url, base), args.repeat)
+        measure("day view, whole day", lambda: browser.get(url, {**base, "full": "1"}), args.repeat)
+        measure("day sheet", lambda: browser.get(sheet, base), args.repeat)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""Writes of the front desk: quick-created clients and the waitlist.
+
+Appointments themselves are only ever written through ``booking.services`` (no-overlap
+guarantee, history, notifications); this module calls it, never the models directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking import selectors as booking_selectors
+from booking.models import Appointment, AppointmentStatus, BookedVia, Location, Practitioner, Service
+from booking.services import BookingError, SlotTaken, appointment_book
+from clinic.accounts.models import Role, User
+from clinic.accounts.services import user_create
+from clinic.core.models import ClinicSettings
+
+from . import selectors
+from .models import (
+    EntrySource,
+    EntryStatus,
+    OfferStatus,
+    OpeningStatus,
+    TimeOfDay,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOpening,
+)
+
+logger = logging.getLogger(__name__)
+
+# How many waitlist clients are offered a freed time at once. The first to accept gets it; when
+# every offer of a batch has lapsed, the next clients in line are offered it.
+OFFER_BATCH = 3
+WAITLIST_NOTE = "Booked from the waitlist"
+
+
+class WaitlistError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class OfferUnavailable(WaitlistError):
+    """The offer cannot be accepted; ``offer.status`` (reloaded) tells the page why."""
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+# --- Clients ------------------------------------------------------------------------------------
+
+def client_quick_create(*, first_name: str, last_name: str, email: str, phone: str, actor) -> User:
+    """A client account made by the desk for a phone booking. No password yet (they can reset one)
+    and no email verification needed: staff bookings are confirmed at once."""
+    client = user_create(email=email, first_name=first_name, last_name=last_name, phone=phone, role=Role.CLIENT)
+    logger.info("client %s created by staff %s", client.pk, getattr(actor, "pk", None))
+    return client
+
+
+# --- Waitlist entries ---------------------------------------------------------------------------
+
+def waitlist_entry_add(
+    *,
+    client: User,
+    service: Service,
+    location: Location,
+    actor: User,
+    practitioner: Practitioner | None = None,
+    weekdays: list[int] | None = None,
+    time_of_day: str = TimeOfDay.ANY,
+    note: str = "",
+) -> WaitlistEntry:
+    """Put a client on the waitlist for a service. Raises ``WaitlistError`` with a message for the user."""
+    source = EntrySource.ONLINE if actor.pk == client.pk else EntrySource.DESK
+    if client.role != Role.CLIENT:
+        raise WaitlistError("Only clients can join the waitlist.")
+    if not service.is_active or (source == EntrySource.ONLINE and not service.bookable_online):
+        raise WaitlistError("This service cannot be booked online. Please call the clinic.")
+    if practitioner is not None and not (
+        practitioner.is_active and practitioner.services.filter(pk=service.pk).exists()
+        and practitioner.locations.filter(pk=location.pk).exists()
+    ):
+        raise WaitlistError(f"{practitioner} does not offer {service.name} at {location.name}.")
+    problem = booking_selectors.client_service_problem(client=client, service=service,
+                                                       staff=source == EntrySource.DESK)
+    if problem:
+        raise WaitlistError(problem)
+    days = sorted({int(d) for d in (weekdays or []) if 0 <= int(d) <= 6})
+    try:
+        with transaction.atomic():
+            return WaitlistEntry.objects.create(
+                client=client, service=service, location=location, practitioner=practitioner,
+                weekdays=[] if len(days) == 7 else days, time_of_day=time_of_day, note=note[:200], source=source,
+                added_by=actor)
+    except IntegrityError as exc:  # the partial unique constraint: one waiting entry per service
+        who = "You are" if source == EntrySource.ONLINE else f"{client.full_name} is"
+        raise WaitlistError(f"{who} already on the waitlist for {service.name}.") from exc
+
+
+def waitlist_entry_remove(*, entry: WaitlistEntry, actor: User) -> bool:
+    """Take an entry off the waitlist; its open offers lapse and go to the next in line."""
+    now = _now()
+    with transaction.atomic():
+        if not WaitlistEntry.objects.filter(pk=entry.pk, status=EntryStatus.WAITING).update(
+                status=EntryStatus.REMOVED, closed_at=now):
+            return False
+        openings = _withdraw_offers(entry_id=entry.pk, status=OfferStatus.WITHDRAWN, now=now)
+        transaction.on_commit(lambda: [_refill_later(pk) for pk in openings])
+    logger.info("waitlist entry %s removed by user %s", entry.pk, actor.pk)
+    return True
+
+
+def _withdraw_offers(*, entry_id: int, status: str, now: datetime, keep: int | None = None) -> list[int]:
+    pending = WaitlistOffer.objects.filter(entry_id=entry_id, status=OfferStatus.PENDING).exclude(pk=keep)
+    openings = list(pending.values_list("opening_id", flat=True))
+    pending.update(status=status, responded_at=now)
+    return openings
+
+
+# --- Openings and offers ------------------------------------------------------------------------
+
+def waitlist_opening_create(*, appointment_id: int, now: datetime | None = None) -> WaitlistOpening | None:
+    """A cancellation freed a time: record it and offer it to the first matching waitlist clients.
+
+    Idempotent (one opening per cancelled appointment), so a redelivered task does nothing twice.
+    """
+    now = now or _now()
+    appointment = Appointment.objects.select_related("location", "practitioner").filter(pk=appointment_id).first()
+    if appointment is None or appointment.status != AppointmentStatus.CANCELLED or appointment.starts_at <= now:
+        return None
+    try:
+        with transaction.atomic():
+            opening = WaitlistOpening.objects.create(
+                source_appointment=appointment, location=appointment.location, practitioner=appointment.practitioner,
+                starts_at=appointment.starts_at, free_until=appointment.blocked_until, created_at=now)
+    except IntegrityError:
+        return None  # already handled
+    waitlist_offers_make(opening=opening, now=now)
+    return opening
+
+
+def waitlist_offers_make(*, opening: WaitlistOpening, now: datetime | None = None) -> list[WaitlistOffer]:
+    """Offer an open opening to the next batch of matching entries, or close it if nobody matches."""
+    now = now or _now()
+    source_client = Appointment.objects.filter(pk=opening.source_appointment_id).values_list(
+        "client_id", flat=True).first()
+    matches = selectors.opening_matches(opening=opening, now=now, limit=OFFER_BATCH, exclude_client_id=source_client)
+    if not matches:
+        WaitlistOpening.objects.filter(pk=opening.pk, status=OpeningStatus.OPEN).update(
+            status=OpeningStatus.CLOSED, closed_at=now)
+        return []
+    hours = ClinicSettings.load().waitlist_offer_hours
+    expires_at = min(now + timedelta(hours=hours), opening.starts_at)
+    offers = []
+    with transaction.atomic():
+        for entry in matches:
+            try:
+                with transaction.atomic():
+                    offers.append(WaitlistOffer.objects.create(opening=opening, entry=entry, expires_at=expires_at,
+                                                               created_at=now))
+            except IntegrityError:
+                continue  # offered already by a concurrent run
+        ids = [o.pk for o in offers]
+        transaction.on_commit(lambda: _send_offers(ids))
+    logger.info("opening %s offered to %s waitlist entries", opening.pk, len(offers))
+    return offers
+
+
+def _send_offers(offer_ids: list[int]) -> None:
+    from .tasks import send_waitlist_offer
+
+    for pk in offer_ids:
+        send_waitlist_offer.delay(pk)
+
+
+def _send_gone(offer_ids: list[int]) -> None:
+    from .tasks import send_waitlist_gone
+
+    for pk in offer_ids:
+        send_waitlist_gone.delay(pk)
+
+
+def _refill_later(opening_id: int) -> None:
+    from .tasks import refill_waitlist_opening
+
+    refill_waitlist_opening.delay(opening_id)
+
+
+def waitlist_opening_refill(*, opening_id: int, now: datetime | None = None) -> list[WaitlistOffer]:
+    """When no offer of an opening is still pending, offer it to the next clients in line."""
+    now = now or _now()
+    opening = WaitlistOpening.objects.select_related("location", "practitioner").filter(
+        pk=opening_id, status=OpeningStatus.OPEN).first()
+    if opening is None or opening.offers.filter(status=OfferStatus.PENDING, expires_at__gt=now).exists():
+        return []
+    return waitlist_offers_make(opening=opening, now=now)
+
+
+def waitlist_offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
+    """The client takes the time. Of several offers of one opening only the first accept wins.
+
+    The claim is a conditional update on the opening (open -> taken) inside the transaction that
+    books the appointment: a second accept, even at the same instant, updates no row and gets
+    ``OfferUnavailable``. Raises ``OfferUnavailable`` when the offer has lapsed or the time went.
+    """
+    now = now or _now()
+    offer = WaitlistOffer.objects.select_related(
+        "entry__client", "entry__service", "opening__practitioner", "opening__location").get(pk=offer.pk)
+    if offer.status != OfferStatus.PENDING:
+        raise OfferUnavailable("This offer is no longer open.")
+    if offer.expires_at <= now:
+        raise OfferUnavailable("This offer has expired.")
+    opening, entry = offer.opening, offer.entry
+    try:
+        with transaction.atomic():
+            if not WaitlistOpening.objects.filter(pk=opening.pk, status=OpeningStatus.OPEN).update(
+                    status=OpeningStatus.TAKEN, closed_at=now):
+                raise OfferUnavailable("Sorry, this time has just been taken by someone else.")
+            if not WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING, expires_at__gt=now).update(
+                    status=OfferStatus.ACCEPTED, responded_at=now):
+                raise OfferUnavailable("This offer is no longer open.")
+            # The clinic made this offer, so staff rules apply (no online minimum notice), never overlap.
+            appointment = appointment_book(
+                client=entry.client, service=entry.service, practitioner=opening.practitioner,
+                starts_at=opening.starts_at, location=opening.location, actor=entry.client, via=BookedVia.PHONE,
+                desk_note=WAITLIST_NOTE)
+            WaitlistOffer.objects.filter(pk=offer.pk).update(appointment=appointment)
+            WaitlistEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.BOOKED, appointment=appointment,
+                                                             closed_at=now)
+            others = WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING)
+            gone = list(others.values_list("pk", flat=True))
+            others.update(status=OfferStatus.GONE, responded_at=now)
+            # This client has what they wanted: offers of other times go to the next in line.
+            refill = _withdraw_offers(entry_id=entry.pk, status=OfferStatus.WITHDRAWN, now=now, keep=offer.pk)
+            transaction.on_commit(lambda: (_send_gone(gone), [_refill_later(pk) for pk in refill]))
+    except OfferUnavailable:
+        raise
+    except SlotTaken as exc:
+        # The time went another way (e.g. the desk booked it): nobody on the waitlist can have it.
+        waitlist_opening_close(opening=opening, now=now)
+        raise OfferUnavailable("Sorry, this time is no longer free.") from exc
+    except BookingError as exc:
+        # Something about this booking changed since the offer (the client's record, the practitioner's
+        # day): this offer lapses and the time goes to the next in line if it still suits them.
+        WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+            status=OfferStatus.WITHDRAWN, responded_at=now)
+        _refill_later(opening.pk)
+        raise OfferUnavailable(f"Sorry, we could not book this time for you. {exc.message}") from exc
+    logger.info("waitlist offer %s accepted: appointment %s", offer.pk, appointment.pk)
+    return appointment
+
+
+def waitlist_opening_close(*, opening: WaitlistOpening, now: datetime | None = None) -> None:
+    """The time is gone: every pending offer of it is told so."""
+    now = now or _now()
+    with transaction.atomic():
+        WaitlistOpening.objects.filter(pk=opening.pk, status=OpeningStatus.OPEN).update(
+            status=OpeningStatus.CLOSED, closed_at=now)
+        pending = WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING)
+        gone = list(pending.values_list("pk", flat=True))
+        pending.update(status=OfferStatus.GONE, responded_at=now)
+        transaction.on_commit(lambda: _send_gone(gone))
+
+
+def waitlist_offer_decline(*, offer: WaitlistOffer, now: datetime | None = None) -> bool:
+    """"No thanks": the client stays on the waitlist; the time goes to the next in line."""
+    now = now or _now()
+    with transaction.atomic():
+        if not WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+                status=OfferStatus.DECLINED, responded_at=now):
+            return False
+        opening_id = offer.opening_id
+        transaction.on_commit(lambda: _refill_later(opening_id))
+    return True
+
+
+def waitlist_offers_expire(*, now: datetime | None = None) -> int:
+    """Periodic: lapse offers past their time, then offer those openings to the next in line."""
+    now = now or _now()
+    expired = WaitlistOffer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=now)
+    opening_ids = set(expired.values_list("opening_id", flat=True))
+    count = expired.update(status=OfferStatus.EXPIRED, responded_at=now)
+    # Openings whose time has come are closed; the rest are offered further.
+    WaitlistOpening.objects.filter(status=OpeningStatus.OPEN, starts_at__lte=now).update(
+        status=OpeningStatus.CLOSED, closed_at=now)
+    for opening_id in sorted(opening_ids):
+        waitlist_opening_refill(opening_id=opening_id, now=now)
+    return count

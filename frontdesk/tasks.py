@@ -1,0 +1,37 @@
+"""Celery tasks: take ids, call ``frontdesk.services`` / ``frontdesk.notifications``.
+
+``expire_waitlist_offers`` runs on the beat schedule (clinic/celery.py).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import notifications, services
+
+
+@shared_task
+def offer_freed_slot(appointment_id: int) -> int:
+    """A cancellation freed a time (booking.signals.slot_freed): offer it to the waitlist."""
+    opening = services.waitlist_opening_create(appointment_id=appointment_id)
+    return 0 if opening is None else opening.offers.count()
+
+
+@shared_task
+def refill_waitlist_opening(opening_id: int) -> int:
+    return len(services.waitlist_opening_refill(opening_id=opening_id))
+
+
+@shared_task
+def expire_waitlist_offers() -> int:
+    return services.waitlist_offers_expire()
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+def send_waitlist_offer(offer_id: int) -> bool:
+    return notifications.offer_email_send(offer_id=offer_id)
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+def send_waitlist_gone(offer_id: int) -> bool:
+    return notifications.gone_email_send(offer_id=offer_id)

@@ -1,0 +1,295 @@
+"""Phone bookings, moves, cancellations and check-in. Every write goes through ``booking.services``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from booking import selectors as booking_selectors
+from booking import services as booking_services
+from booking.models import Appointment, AppointmentStatus, BookedVia, Location, Practitioner, Service
+from booking.selectors import Slot
+from clinic.accounts.models import Role, User
+from clinic.accounts.permissions import Cap, has_cap, require
+from intake.selectors import intake_statuses
+
+from ..forms import (
+    BookingForm,
+    CancelForm,
+    ClientQuickCreateForm,
+    ClientSearchForm,
+    MoveForm,
+    parse_slot,
+    slot_value,
+)
+from ..selectors import appointment_history, client_search, default_location
+from .common import is_htmx, safe_next
+
+# Buttons offered for each status (the service decides what is really allowed).
+STATUS_ACTIONS = {
+    AppointmentStatus.PENDING: [(AppointmentStatus.BOOKED, "Confirm booking", "btn-outline-primary")],
+    AppointmentStatus.BOOKED: [(AppointmentStatus.ARRIVED, "Arrived", "btn-success"),
+                               (AppointmentStatus.NO_SHOW, "No-show", "btn-outline-danger")],
+    AppointmentStatus.ARRIVED: [(AppointmentStatus.IN_TREATMENT, "In treatment", "btn-primary"),
+                                (AppointmentStatus.COMPLETED, "Completed", "btn-outline-success"),
+                                (AppointmentStatus.BOOKED, "Undo arrival", "btn-outline-secondary")],
+    AppointmentStatus.IN_TREATMENT: [(AppointmentStatus.COMPLETED, "Completed", "btn-success")],
+    AppointmentStatus.NO_SHOW: [(AppointmentStatus.BOOKED, "Undo no-show", "btn-outline-secondary")],
+}
+MOVABLE = (AppointmentStatus.BOOKED, AppointmentStatus.PENDING)
+
+
+def _appointment(pk: int) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related("client", "service", "practitioner__user", "location", "room"), pk=pk)
+
+
+def _calendar_url(appointment: Appointment) -> str:
+    day = appointment.starts_at.astimezone(appointment.location.tz).date()
+    query = urlencode({"location": appointment.location_id, "date": day.isoformat()})
+    return f"{reverse('frontdesk:calendar')}?{query}"
+
+
+def _summary(appointment: Appointment) -> str:
+    local = appointment.starts_at.astimezone(appointment.location.tz)
+    return (f"{appointment.client.full_name}, {appointment.service.name} with {appointment.practitioner} "
+            f"on {local:%a %d %b at %H:%M}")
+
+
+@require(Cap.VIEW_CALENDAR)
+def appointment_detail(request, pk: int):
+    appointment = _appointment(pk)
+    tz = appointment.location.tz
+    local_day = appointment.starts_at.astimezone(tz).date()
+    can_manage = has_cap(request.user, Cap.MANAGE_APPOINTMENTS)
+    context = {
+        "appointment": appointment, "tzname": appointment.location.time_zone,
+        "intake": intake_statuses(client_ids=[appointment.client_id], on_date=local_day).get(appointment.client_id),
+        "can_manage": can_manage,
+        "actions": STATUS_ACTIONS.get(appointment.status, []) if can_manage else [],
+        "movable": can_manage and appointment.status in MOVABLE,
+        "late_if_cancelled": not booking_services.policy_allows_client_change(appointment, clinic=request.clinic),
+        "calendar_url": _calendar_url(appointment),
+        "next": safe_next(request, _calendar_url(appointment)),
+    }
+    if request.GET.get("panel") and is_htmx(request):
+        return render(request, "frontdesk/_appointment_panel.html", context)
+    context["history"] = appointment_history(appointment=appointment)
+    return render(request, "frontdesk/appointment_detail.html", context)
+
+
+@require(Cap.MANAGE_APPOINTMENTS)
+@require_POST
+def appointment_status(request, pk: int):
+    appointment = _appointment(pk)
+    status = request.POST.get("status", "")
+    back = safe_next(request, reverse("frontdesk:appointment", args=[pk]))
+    if status not in AppointmentStatus.values or status in (AppointmentStatus.CANCELLED, AppointmentStatus.PENDING):
+        messages.error(request, "Please use one of the buttons on the appointment.")
+        return redirect(back)
+    try:
+        booking_services.appointment_set_status(appointment=appointment, status=status, actor=request.user)
+    except booking_services.BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{appointment.client.full_name}: {AppointmentStatus(status).label.lower()}.")
+    return redirect(back)
+
+
+@require(Cap.MANAGE_APPOINTMENTS)
+def appointment_cancel(request, pk: int):
+    appointment = _appointment(pk)
+    back = safe_next(request, _calendar_url(appointment))
+    if appointment.status not in MOVABLE:
+        messages.error(request, f"This session is {appointment.get_status_display().lower()}: it cannot be cancelled.")
+        return redirect(reverse("frontdesk:appointment", args=[pk]))
+    form = CancelForm(request.POST or None)
+    late = (not booking_services.policy_allows_client_change(appointment, clinic=request.clinic)
+            and appointment.starts_at > timezone.now())
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking_services.appointment_cancel(appointment=appointment, actor=request.user,
+                                                reason=form.cleaned_data["reason"], by_staff=True)
+        except booking_services.BookingError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("frontdesk:appointment", args=[pk]))
+        appointment.refresh_from_db()
+        text = f"Cancelled: {_summary(appointment)}."
+        if appointment.late_cancellation:
+            text += " Recorded as a late cancellation."
+        messages.success(request, text + " Matching waitlist clients are offered the freed time.")
+        return redirect(back)
+    return render(request, "frontdesk/appointment_cancel.html", {
+        "appointment": appointment, "form": form, "late": late, "next": back, "tzname": appointment.location.time_zone,
+        "reasons": ["Client called to cancel", "Client unwell", "Client running late, rebooking",
+                    "Practitioner unavailable", "Clinic closure", "Booked by mistake"],
+    })
+
+
+# --- Booking and moving: shared slot picking -----------------------------------------------------
+
+def _slots(*, service: Service, location: Location, day: date, practitioner: Practitioner | None,
+           ignore_pk: int | None = None) -> list[Slot]:
+    return booking_selectors.available_slots(service=service, location=location, start_date=day, end_date=day,
+                                             practitioner=practitioner, staff=True, ignore_appointment_pk=ignore_pk)
+
+
+def _group(slots: list[Slot], location: Location) -> list[tuple[Practitioner, list[tuple[str, str]]]]:
+    """Slots grouped by practitioner, as (value, local label) pairs for radio buttons."""
+    by_practitioner: dict[int, list] = defaultdict(list)
+    for slot in slots:
+        by_practitioner[slot.practitioner_id].append(
+            (slot_value(slot.practitioner_id, slot.start), slot.start.astimezone(location.tz).strftime("%H:%M")))
+    practitioners = Practitioner.objects.filter(pk__in=by_practitioner).select_related("user")
+    return [(p, by_practitioner[p.pk]) for p in practitioners]
+
+
+def _alternatives(exc: booking_services.BookingError, location: Location):
+    alternatives = getattr(exc, "alternatives", None) or []
+    names = {p.pk: str(p) for p in Practitioner.objects.filter(
+        pk__in={s.practitioner_id for s in alternatives}).select_related("user")}
+    return [(slot_value(s.practitioner_id, s.start),
+             f"{s.start.astimezone(location.tz):%a %d %b %H:%M} with {names.get(s.practitioner_id, '?')}")
+            for s in alternatives]
+
+
+def _chosen_practitioner(slot: tuple[int, datetime]) -> Practitioner | None:
+    return Practitioner.objects.filter(pk=slot[0], is_active=True).select_related("user").first()
+
+
+def _preselect(request, location: Location) -> str:
+    """A time clicked on the calendar (``at`` = UTC ISO, ``practitioner``) as a slot value."""
+    at, pk = request.GET.get("at"), request.GET.get("practitioner")
+    if not (at and pk and pk.isdigit()):
+        return ""
+    parsed = parse_slot(f"{pk}@{at}")
+    return slot_value(*parsed) if parsed else ""
+
+
+def _client_step(request, location: Location | None):
+    """Step 1 of a phone booking: find the client or create them."""
+    search = ClientSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    carry = {k: v for k, v in request.GET.items() if k in ("location", "date", "practitioner", "at", "service")}
+    context = {"search": search, "query": query, "results": list(client_search(query=query)) if query else [],
+               "create_form": ClientQuickCreateForm(), "carry": carry, "carry_query": urlencode(carry),
+               "location": location}
+    if is_htmx(request) and request.GET.get("results"):
+        return render(request, "frontdesk/_client_results.html", context)
+    return render(request, "frontdesk/book_client.html", context)
+
+
+def _schedule_data(request, defaults: dict):
+    """POST as sent; on GET the defaults overlaid with what the query string says (slot preview)."""
+    if request.method == "POST":
+        return request.POST
+    return {**defaults, **{k: v for k, v in request.GET.items() if k in ("service", "practitioner", "date")}}
+
+
+@require(Cap.MANAGE_APPOINTMENTS)
+def book(request):
+    location = default_location(request.POST.get("location") or request.GET.get("location"))
+    client_id = request.POST.get("client") or request.GET.get("client")
+    if location is None:
+        messages.error(request, "No clinic location is set up yet. A manager can add one under Manage clinic.")
+        return redirect("frontdesk:calendar")
+    if not client_id:
+        return _client_step(request, location)
+    if not str(client_id).isdigit():
+        raise Http404
+    client = get_object_or_404(User, pk=client_id, role=Role.CLIENT, is_active=True)
+    today = timezone.localdate(timezone=location.tz)
+    first_service = Service.objects.filter(is_active=True).order_by("duration_minutes", "name").first()
+    data = _schedule_data(request, {"service": getattr(first_service, "pk", ""), "date": today.isoformat(),
+                                    "practitioner": ""})
+    form = BookingForm(data, location=location)
+    error, alternatives, groups = None, [], []
+    if form.is_valid():
+        service, practitioner = form.cleaned_data["service"], form.cleaned_data["practitioner"]
+        slot = form.cleaned_data["slot"]
+        if request.method == "POST" and slot:
+            chosen = _chosen_practitioner(slot)
+            try:
+                if chosen is None:
+                    raise booking_services.BookingError("Please choose one of the free times shown.")
+                appointment = booking_services.appointment_book(
+                    client=client, service=service, practitioner=chosen, starts_at=slot[1], location=location,
+                    actor=request.user, via=BookedVia.PHONE, desk_note=form.cleaned_data["desk_note"])
+            except booking_services.BookingError as exc:
+                error, alternatives = exc.message, _alternatives(exc, location)
+            else:
+                messages.success(request, f"Booked: {_summary(appointment)}.")
+                return redirect(safe_next(request, _calendar_url(appointment)))
+        groups = _group(_slots(service=service, location=location, day=form.cleaned_data["date"],
+                               practitioner=practitioner), location)
+    context = {
+        "client": client, "form": form, "location": location, "groups": groups, "error": error,
+        "alternatives": alternatives, "intake": intake_statuses(client_ids=[client.pk]).get(client.pk),
+        "selected": data.get("slot") or _preselect(request, location),
+        "is_new_client": not Appointment.objects.filter(client=client).exclude(
+            status=AppointmentStatus.CANCELLED).exists(),
+        "tzname": location.time_zone, "next": safe_next(request, ""),
+    }
+    if is_htmx(request) and request.method == "GET":
+        return render(request, "frontdesk/_slots.html", context)
+    return render(request, "frontdesk/book.html", context)
+
+
+@require(Cap.MANAGE_APPOINTMENTS)
+def appointment_move(request, pk: int):
+    appointment = _appointment(pk)
+    location = appointment.location
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if appointment.status not in MOVABLE:
+        message = f"This session is {appointment.get_status_display().lower()}: it cannot be moved."
+        if wants_json:
+            return JsonResponse({"ok": False, "message": message}, status=409)
+        messages.error(request, message)
+        return redirect(reverse("frontdesk:appointment", args=[pk]))
+    local = appointment.starts_at.astimezone(location.tz)
+    data = _schedule_data(request, {"date": local.date().isoformat(), "practitioner": appointment.practitioner_id})
+    form = MoveForm(data, location=location, service=appointment.service)
+    error, alternatives, groups = None, [], []
+    if form.is_valid():
+        slot = form.cleaned_data["slot"]
+        if request.method == "POST" and slot:
+            chosen = _chosen_practitioner(slot)
+            try:
+                if chosen is None:
+                    raise booking_services.BookingError("Please choose one of the free times shown.")
+                booking_services.appointment_reschedule(appointment=appointment, starts_at=slot[1],
+                                                        actor=request.user, practitioner=chosen, by_staff=True)
+            except booking_services.BookingError as exc:
+                # Nothing changed: the transaction rolled back and the appointment keeps its time.
+                error, alternatives = exc.message, _alternatives(exc, location)
+                appointment.refresh_from_db()
+                if wants_json:
+                    return JsonResponse({"ok": False, "message": error,
+                                         "alternatives": [label for _v, label in alternatives]}, status=409)
+            else:
+                appointment.refresh_from_db()
+                text = f"Moved: {_summary(appointment)}."
+                if wants_json:
+                    return JsonResponse({"ok": True, "message": text})
+                messages.success(request, text)
+                return redirect(safe_next(request, _calendar_url(appointment)))
+        groups = _group(_slots(service=appointment.service, location=location, day=form.cleaned_data["date"],
+                               practitioner=form.cleaned_data["practitioner"], ignore_pk=appointment.pk), location)
+    elif wants_json:
+        return JsonResponse({"ok": False, "message": "Please choose one of the free times shown."}, status=400)
+    context = {"appointment": appointment, "form": form, "groups": groups, "error": error,
+               "alternatives": alternatives, "location": location, "tzname": location.time_zone,
+               "selected": data.get("slot") or "",
+               "current": slot_value(appointment.practitioner_id, appointment.starts_at),
+               "next": safe_next(request, _calendar_url(appointment))}
+    if is_htmx(request) and request.method == "GET":
+        return render(request, "frontdesk/_slots.html", context)
+    return render(request, "frontdesk/appointment_move.html", context)

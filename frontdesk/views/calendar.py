@@ -1,0 +1,171 @@
+"""The clinic calendar (day / week, by practitioner or room) and the printable day sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from urllib.parse import quote, urlencode
+
+from django.http import QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import AppointmentStatus, Location
+from clinic.accounts.permissions import Cap, has_cap, require
+
+from ..forms import parse_date
+from ..grid import PRACTITIONERS, ROOMS, calendar_grid
+from ..selectors import day_sheet as day_sheet_selector
+from ..selectors import default_location
+from .common import is_htmx
+
+
+def _ints(values: list[str]) -> list[int]:
+    return sorted({int(v) for v in values if v.isdigit()})
+
+
+@dataclass(frozen=True)
+class CalendarParams:
+    """What the calendar shows, read from and written back to the query string."""
+
+    location_id: int
+    day: date
+    view: str = "day"
+    mode: str = PRACTITIONERS
+    practitioners: list[int] = field(default_factory=list)
+    rooms: list[int] = field(default_factory=list)
+    cancelled: bool = False
+    full: bool = False
+
+    @classmethod
+    def from_query(cls, query: QueryDict, location: Location) -> CalendarParams:
+        today = timezone.localdate(timezone=location.tz)
+        return cls(
+            location_id=location.pk,
+            day=parse_date(query.get("date")) or today,
+            view="week" if query.get("view") == "week" else "day",
+            mode=ROOMS if query.get("mode") == ROOMS else PRACTITIONERS,
+            practitioners=_ints(query.getlist("p")),
+            rooms=_ints(query.getlist("r")),
+            cancelled=query.get("cancelled") == "1",
+            full=query.get("full") == "1",
+        )
+
+    @property
+    def start(self) -> date:
+        return self.day - timedelta(days=self.day.weekday()) if self.view == "week" else self.day
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(days=7 if self.view == "week" else 1)
+
+    def query(self, **changes) -> str:
+        p = replace(self, **changes)
+        pairs = [("location", p.location_id), ("date", p.day.isoformat()), ("view", p.view), ("mode", p.mode)]
+        pairs += [("p", pk) for pk in p.practitioners] + [("r", pk) for pk in p.rooms]
+        if p.cancelled:
+            pairs.append(("cancelled", "1"))
+        if p.full:
+            pairs.append(("full", "1"))
+        return urlencode(pairs)
+
+    def url(self, **changes) -> str:
+        return f"{reverse('frontdesk:calendar')}?{self.query(**changes)}"
+
+
+STATUS_BADGE = {
+    AppointmentStatus.PENDING: "secondary", AppointmentStatus.ARRIVED: "warning",
+    AppointmentStatus.IN_TREATMENT: "primary", AppointmentStatus.COMPLETED: "success",
+    AppointmentStatus.NO_SHOW: "danger", AppointmentStatus.CANCELLED: "secondary",
+}
+MOVABLE = (AppointmentStatus.BOOKED, AppointmentStatus.PENDING)
+
+
+def intake_badges(intake) -> list[tuple[str, str]]:
+    """The short badges a calendar block shows for an intake status (never any answers)."""
+    if intake is None:
+        return []
+    if intake.status == "missing":
+        return [("danger", "Intake missing")]
+    if intake.status == "draft":
+        return [("warning", "Intake not sent")]
+    if intake.needs_review:
+        return [("danger", "Flags to review")]
+    return []
+
+
+def _decorate(grid, *, can_manage: bool, back: str) -> None:
+    """Everything a block shows, as plain strings: a week holds hundreds of blocks, and one lookup per
+    value keeps the template fast (see bench/calendar.py)."""
+    detail = reverse("frontdesk:appointment", args=[0]).replace("/0/", "/{}/")
+    move = reverse("frontdesk:appointment_move", args=[0]).replace("/0/", "/{}/")
+    labels = dict(AppointmentStatus.choices)
+    day_view = grid.view == "day"
+    for column in grid.columns:
+        for b in column.blocks:
+            a = b.appointment
+            start, end = b.local_start.strftime("%H:%M"), b.local_end.strftime("%H:%M")
+            b.url = detail.format(a.pk)
+            b.panel_url = f"{b.url}?panel=1&next={back}"
+            b.move_url = move.format(a.pk) if can_manage and column.practitioner_id and a.status in MOVABLE else ""
+            b.time_label = f"{start}–{end}" if day_view else start
+            b.status_label = str(labels[a.status]) if a.status != AppointmentStatus.BOOKED else ""
+            b.status_css = STATUS_BADGE.get(a.status, "secondary")
+            b.client_name = a.client.full_name
+            where = str(a.practitioner) if grid.mode == ROOMS else a.room.name
+            b.detail_line = f"{a.service.name} · {where}"
+            b.title = f"{start}–{end} {b.client_name} · {a.service.name} · {a.practitioner} · {a.room.name} · " \
+                      f"{labels[a.status]}"
+            b.badges = ([("info", "1st visit")] if a.is_first_visit else []) + intake_badges(b.intake) + \
+                ([("danger", "Late cancel")] if a.late_cancellation else [])
+
+
+@require(Cap.VIEW_CALENDAR)
+def calendar(request):
+    locations = list(Location.objects.filter(is_active=True).order_by("name", "pk"))
+    location = default_location(request.GET.get("location"))
+    if location is None:
+        return render(request, "frontdesk/calendar.html", {"locations": locations, "grid": None})
+    params = CalendarParams.from_query(request.GET, location)
+    grid = calendar_grid(
+        location=location, start_date=params.start, days=7 if params.view == "week" else 1, mode=params.mode,
+        practitioner_ids=params.practitioners, room_ids=params.rooms, show_cancelled=params.cancelled,
+        full_day=params.full and params.view == "day")
+    today = timezone.localdate(timezone=location.tz)
+    can_manage = has_cap(request.user, Cap.MANAGE_APPOINTMENTS)
+    _decorate(grid, can_manage=can_manage, back=quote(params.url()))
+    context = {
+        "locations": locations, "location": location, "grid": grid, "params": params, "today": today,
+        "can_manage": can_manage,
+        "self_url": params.url(),
+        "prev_url": params.url(day=params.day - params.step),
+        "next_url": params.url(day=params.day + params.step),
+        "today_url": params.url(day=today),
+        "day_url": params.url(view="day"),
+        "week_url": params.url(view="week"),
+        "mode_url": params.url(mode=ROOMS if params.mode == PRACTITIONERS else PRACTITIONERS, practitioners=[],
+                               rooms=[]),
+        "full_url": params.url(full=not params.full),
+        "cancelled_url": params.url(cancelled=not params.cancelled),
+        "sheet_url": f"{reverse('frontdesk:day_sheet')}?{urlencode({'location': location.pk, 'date': params.day})}",
+        "week_end": params.start + timedelta(days=6),
+        "filter_count": len(params.practitioners) + len(params.rooms),
+        "calendar_url": reverse("frontdesk:calendar"), "location_id": str(location.pk),
+    }
+    template = "frontdesk/_calendar.html" if is_htmx(request) else "frontdesk/calendar.html"
+    return render(request, template, context)
+
+
+@require(Cap.VIEW_CALENDAR)
+def day_sheet(request):
+    location = default_location(request.GET.get("location"))
+    day = parse_date(request.GET.get("date"))
+    if location is not None and day is None:
+        day = timezone.localdate(timezone=location.tz)
+    sections = day_sheet_selector(location=location, day=day) if location is not None else []
+    return render(request, "frontdesk/day_sheet.html", {
+        "location": location, "day": day, "sections": sections,
+        "locations": Location.objects.filter(is_active=True).order_by("name"),
+        "printed_at": timezone.now(),
+    })

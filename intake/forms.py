@@ -1,0 +1,239 @@
+"""Forms built from the questionnaire definition, plus the consent, assessment and note forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from .models import Assessment, IntakeSettings, Reaction, TreatmentNote
+from .questionnaire import Questionnaire, Section
+
+CHOOSE = "Please choose an answer."
+
+
+def _normalise_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+class SectionForm(forms.Form):
+    """One step of the questionnaire. Field names are question keys; a concern has two fields,
+    ``<key>__severity`` and ``<key>__duration``."""
+
+    def __init__(self, *args, questionnaire: Questionnaire, section: Section, answers: dict | None = None,
+                 today: date | None = None, **kwargs):
+        self.questionnaire = questionnaire
+        self.section = section
+        self.today = today or timezone.localdate()
+        kwargs.setdefault("initial", self.initial_from(answers or {}))
+        super().__init__(*args, **kwargs)
+        for question in section.questions:
+            self._add(question)
+
+    # -- building -----------------------------------------------------------------------------
+    def _add(self, q: dict) -> None:
+        kind, key, required = q["type"], q["key"], q.get("required", True)
+        help_text = q.get("help", "")
+        if kind == "scale":
+            self.fields[key] = forms.TypedChoiceField(
+                label=q["label"], coerce=int, choices=sorted(self.questionnaire.scale_labels.items()),
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}), error_messages={"required": CHOOSE})
+        elif kind == "concern":
+            self.fields[f"{key}__severity"] = forms.TypedChoiceField(
+                label=q["label"], coerce=int, choices=sorted(self.questionnaire.severity_labels.items()),
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}), error_messages={"required": CHOOSE})
+            self.fields[f"{key}__duration"] = forms.ChoiceField(
+                label="For how long?", required=False,
+                choices=[("", "For how long?")] + list(self.questionnaire.duration_labels.items()),
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+        elif kind in ("choice", "yesno"):
+            self.fields[key] = forms.ChoiceField(
+                label=q["label"], required=required, choices=[tuple(c) for c in q["choices"]], help_text=help_text,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}), error_messages={"required": CHOOSE})
+        elif kind == "multi":
+            self.fields[key] = forms.MultipleChoiceField(
+                label=q["label"], required=required, choices=[tuple(c) for c in q["choices"]], help_text=help_text,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+                error_messages={"required": "Please choose at least one."})
+        elif kind == "date":
+            self.fields[key] = forms.DateField(
+                label=q["label"], required=required, help_text=help_text,
+                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+                error_messages={"invalid": "Enter a date, for example 14/03/2026."})
+        else:
+            widget = (forms.Textarea(attrs={"rows": 3, "class": "form-control"}) if kind == "textarea"
+                      else forms.TextInput(attrs={"class": "form-control"}))
+            self.fields[key] = forms.CharField(label=q["label"], required=required, max_length=2000,
+                                               help_text=help_text, widget=widget,
+                                               error_messages={"required": "Please answer this question."})
+
+    @staticmethod
+    def initial_from(answers: dict) -> dict:
+        initial = {}
+        for key, value in answers.items():
+            if isinstance(value, dict):  # a concern
+                initial[f"{key}__severity"] = value.get("severity")
+                initial[f"{key}__duration"] = value.get("duration", "")
+            else:
+                initial[key] = value
+        return initial
+
+    # -- checking -----------------------------------------------------------------------------
+    def clean(self):
+        data = super().clean()
+        for q in self.section.questions:
+            key = q["key"]
+            if q["type"] == "concern":
+                if data.get(f"{key}__severity") and not data.get(f"{key}__duration"):
+                    self.add_error(f"{key}__duration", "Please tell us how long you have had this.")
+            elif q["type"] == "date" and data.get(key):
+                if q.get("past_only") and data[key] > self.today:
+                    self.add_error(key, "This date is in the future: enter the date it happened.")
+                elif data[key].year < 1900:
+                    self.add_error(key, "Please check the year.")
+            condition = q.get("required_if")
+            if condition and data.get(condition["question"]) == condition["value"] and not data.get(key):
+                self.add_error(key, "Please tell us here, since you answered yes above.")
+        return data
+
+    def answers(self) -> dict:
+        """The cleaned answers of this step, ready to store as JSON."""
+        return {q["key"]: self._answer(q) for q in self.section.questions}
+
+    def partial_answers(self) -> dict:
+        """The answers of this step that are valid so far (for the autosave); call after ``is_valid()``."""
+        result = {}
+        for q in self.section.questions:
+            key = q["key"]
+            names = [f"{key}__severity", f"{key}__duration"] if q["type"] == "concern" else [key]
+            if all(name in self.cleaned_data and name not in self.errors for name in names):
+                result[key] = self._answer(q)
+        return result
+
+    def _answer(self, q: dict):
+        key = q["key"]
+        if q["type"] == "concern":
+            severity = self.cleaned_data[f"{key}__severity"]
+            return {"severity": severity, "duration": self.cleaned_data[f"{key}__duration"] if severity else ""}
+        value = self.cleaned_data.get(key)
+        if q["type"] == "date":
+            return value.isoformat() if value else ""
+        if q["type"] == "multi":
+            return list(value or [])
+        return value.strip() if isinstance(value, str) else value
+
+    # -- showing ------------------------------------------------------------------------------
+    def rows(self) -> list[dict]:
+        """(question, bound fields) in order, for the step template."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                css = attrs.get("class", "")
+                if "is-invalid" not in css and ("form-control" in css or "form-select" in css):
+                    attrs["class"] = css + " is-invalid"
+                attrs["aria-invalid"] = "true"
+        rows = []
+        for q in self.section.questions:
+            if q["type"] == "concern":
+                rows.append({"q": q, "type": "concern", "severity": self[f"{q['key']}__severity"],
+                             "duration": self[f"{q['key']}__duration"]})
+            else:
+                rows.append({"q": q, "type": q["type"], "field": self[q["key"]]})
+        return rows
+
+    def pattern_rows(self) -> list[tuple[dict, list[dict]]]:
+        by_key = {r["q"]["key"]: r for r in self.rows()}
+        return [(p, [by_key[i["key"]] for i in p["items"]]) for p in self.section.patterns]
+
+
+class ReassessmentForm(forms.Form):
+    """The short re-check: concern severities and the TCM signals of one questionnaire version."""
+
+    def __init__(self, *args, questionnaire: Questionnaire, answers: dict | None = None, **kwargs):
+        self.questionnaire = questionnaire
+        super().__init__(*args, **kwargs)
+        initial = answers or {}
+        for q in questionnaire.concerns:
+            self.fields[q["key"]] = forms.TypedChoiceField(
+                label=q["label"], coerce=int, choices=sorted(questionnaire.severity_labels.items()),
+                initial=(initial.get(q["key"]) or {}).get("severity"),
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}), error_messages={"required": CHOOSE})
+        for pattern in questionnaire.patterns:
+            for item in pattern["items"]:
+                self.fields[item["key"]] = forms.TypedChoiceField(
+                    label=item["label"], coerce=int, choices=sorted(questionnaire.scale_labels.items()),
+                    widget=forms.RadioSelect(attrs={"class": "btn-check"}), error_messages={"required": CHOOSE})
+
+    def concern_fields(self):
+        return [self[q["key"]] for q in self.questionnaire.concerns]
+
+    def pattern_rows(self):
+        return [(p, [{"field": self[i["key"]], "q": i} for i in p["items"]]) for p in self.questionnaire.patterns]
+
+    def answers(self) -> dict:
+        result = {q["key"]: {"severity": self.cleaned_data[q["key"]]} for q in self.questionnaire.concerns}
+        for pattern in self.questionnaire.patterns:
+            for item in pattern["items"]:
+                result[item["key"]] = self.cleaned_data[item["key"]]
+        return result
+
+
+class ConsentForm(forms.Form):
+    full_name = forms.CharField(label="Type your full name", max_length=200,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}),
+                                error_messages={"required": "Please type your full name to sign."})
+    agree = forms.BooleanField(label="I have read and agree to the consent above",
+                               error_messages={"required": "Please tick the box to give your consent."})
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_full_name(self) -> str:
+        typed = self.cleaned_data["full_name"]
+        if _normalise_name(typed) != _normalise_name(self.user.full_name):
+            raise forms.ValidationError(
+                f"The name must match the name on your account: {self.user.full_name}. "
+                "If that is wrong, correct it under My details first.")
+        return " ".join(typed.split())
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["assessment", "plan_sessions", "plan_frequency", "face_points", "body_points", "needle_count"]
+        widgets = {
+            "assessment": forms.Textarea(attrs={"rows": 4}),
+            "face_points": forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. ST3, ST6, LI20, Yintang, GB14"}),
+            "body_points": forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. LU7, LI4, ST36, SP6"}),
+        }
+        help_texts = {"needle_count": "Typically 30 to 50."}
+
+
+class TreatmentNoteForm(forms.ModelForm):
+    reactions = forms.MultipleChoiceField(choices=Reaction.choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple, label="Reactions")
+
+    class Meta:
+        model = TreatmentNote
+        fields = ["face_points", "body_points", "needle_count", "retention_minutes", "reactions", "notes"]
+        widgets = {
+            "face_points": forms.Textarea(attrs={"rows": 2}),
+            "body_points": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_reactions(self) -> list[str]:
+        reactions = self.cleaned_data["reactions"]
+        if Reaction.NONE in reactions and len(reactions) > 1:
+            raise forms.ValidationError("Choose either “No reaction” or the reactions seen, not both.")
+        return reactions
+
+
+class IntakeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = IntakeSettings
+        fields = ["botox_wait_days", "filler_wait_days", "laser_wait_days", "peel_wait_days",
+                  "microdermabrasion_wait_days", "facelift_wait_days", "major_event_wait_days",
+                  "reassess_at_sessions", "request_link_valid_days"]

@@ -1,0 +1,290 @@
+"""Writes on intakes. Every change is audit-logged in the same transaction (ids and verbs only)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Appointment, AppointmentStatus
+from clinic.accounts.models import Role
+from clinic.audit.services import audit_record, client_ip
+
+from . import definitions, scoring, screening
+from .forms import SectionForm
+from .models import (
+    Assessment,
+    ConsentRecord,
+    IntakeFlag,
+    IntakeRequest,
+    IntakeSettings,
+    IntakeSubmission,
+    Reassessment,
+    SubmissionStatus,
+    TreatmentNote,
+)
+from .questionnaire import Questionnaire
+from .selectors import clinic_today
+
+logger = logging.getLogger(__name__)
+
+_LINK_SALT = "intake.request-link"
+# A second "chase" click within this time is a double click, not a new request.
+REQUEST_THROTTLE = timedelta(minutes=2)
+
+
+class IntakeError(Exception):
+    """A user-facing reason an intake change cannot be made (``.message``)."""
+
+    def __init__(self, message: str, step: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.step = step
+
+
+# -- the client's draft ---------------------------------------------------------------------------
+
+def _carry_over(answers: dict, questionnaire: Questionnaire) -> dict:
+    """Answers from an older submission that still fit the questions of this version."""
+    return {k: v for k, v in answers.items() if k in questionnaire.questions}
+
+
+def intake_draft_start(*, client, request=None) -> IntakeSubmission:
+    """The client's open draft, or a new one (pre-filled from their current intake when updating)."""
+    existing = IntakeSubmission.objects.filter(client=client, status=SubmissionStatus.DRAFT).first()
+    if existing is not None:
+        return existing
+    version = definitions.questionnaire_current()
+    current = IntakeSubmission.objects.filter(client=client, is_current=True).first()
+    answers = _carry_over(current.answers, Questionnaire.of(version)) if current else {}
+    try:
+        with transaction.atomic():
+            draft = IntakeSubmission.objects.create(client=client, version=version, answers=answers,
+                                                    previous=current)
+            audit_record(actor=client, action="intake.start", obj=draft, subject=client, request=request)
+    except IntegrityError:  # a second tab created it first: the one-draft-per-client constraint
+        return IntakeSubmission.objects.get(client=client, status=SubmissionStatus.DRAFT)
+    return draft
+
+
+def _next_step(completed: list[int], step_count: int) -> int:
+    """The first step not yet completed; ``step_count + 1`` means the review page."""
+    return next((n for n in range(1, step_count + 1) if n not in completed), step_count + 1)
+
+
+def intake_step_save(*, submission: IntakeSubmission, step: int, answers: dict, complete: bool = True,
+                     request=None) -> IntakeSubmission:
+    """Store one validated step in the draft, so a closed browser or a lost session loses nothing.
+
+    ``complete=False`` is the autosave while the client is still on the step: the answers given so
+    far are kept, but the step is not counted as done.
+    """
+    with transaction.atomic():
+        draft = IntakeSubmission.objects.select_for_update().get(pk=submission.pk)
+        if not draft.is_draft:
+            raise IntakeError("This questionnaire has already been sent.")
+        questionnaire = Questionnaire.of(draft.version)
+        draft.answers = {**draft.answers, **answers}
+        if complete:
+            draft.completed_steps = sorted(set(draft.completed_steps) | {step})
+        draft.current_step = _next_step(draft.completed_steps, questionnaire.step_count)
+        draft.save(update_fields=["answers", "completed_steps", "current_step", "updated_at"])
+        audit_record(actor=draft.client, action="intake.draft_save", obj=draft, subject=draft.client, request=request)
+    return draft
+
+
+def _first_invalid_step(submission: IntakeSubmission, today: date) -> int | None:
+    """Re-check every step server-side before sending: the draft may predate a validation rule."""
+    questionnaire = Questionnaire.of(submission.version)
+    for section in questionnaire.sections:
+        if section.number not in submission.completed_steps:
+            return section.number
+        initial = SectionForm.initial_from(submission.answers)
+        data = {k: ("" if v is None else v) for k, v in initial.items()}
+        form = SectionForm(data=_as_post(data), questionnaire=questionnaire, section=section, today=today)
+        if not form.is_valid():
+            return section.number
+    return None
+
+
+def _as_post(data: dict):
+    from django.http import QueryDict
+
+    post = QueryDict(mutable=True)
+    for key, value in data.items():
+        if isinstance(value, list):
+            post.setlist(key, [str(v) for v in value])
+        else:
+            post[key] = str(value)
+    return post
+
+
+def intake_submit(*, submission: IntakeSubmission, typed_name: str, request=None) -> IntakeSubmission:
+    """Consent and send: the draft becomes the client's current intake, scored and screened."""
+    today = clinic_today()
+    with transaction.atomic():
+        draft = IntakeSubmission.objects.select_for_update().select_related("version", "client").get(pk=submission.pk)
+        if not draft.is_draft:
+            raise IntakeError("This questionnaire has already been sent.")
+        invalid = _first_invalid_step(draft, today)
+        if invalid is not None:
+            raise IntakeError("Some answers are missing: please complete this step.", step=invalid)
+        questionnaire = Questionnaire.of(draft.version)
+        client = draft.client
+        consent = definitions.consent_current()
+        now = timezone.now()
+        IntakeSubmission.objects.filter(client=client, is_current=True).update(is_current=False)
+        draft.status = SubmissionStatus.SUBMITTED
+        draft.is_current = True
+        draft.submitted_at = now
+        draft.scores = scoring.score_patterns(questionnaire, draft.answers)
+        draft.save(update_fields=["status", "is_current", "submitted_at", "scores", "updated_at"])
+        ConsentRecord.objects.create(submission=draft, client=client, consent_version=consent,
+                                     typed_name=typed_name, ip_address=client_ip(request), signed_at=now)
+        flags = screening.screen(questionnaire, draft.answers, waits=IntakeSettings.load(), today=today)
+        IntakeFlag.objects.bulk_create(IntakeFlag(submission=draft, code=f.code, level=f.level, reason=f.reason,
+                                                  until=f.until) for f in flags)
+        audit_record(actor=client, action="intake.submit", obj=draft, subject=client, request=request)
+    logger.info("intake %s submitted by client %s (%s flags)", draft.pk, client.pk, len(flags))
+    return draft
+
+
+# -- the practitioner's side ----------------------------------------------------------------------
+
+def intake_assessment_save(*, submission: IntakeSubmission, practitioner, data: dict, mark_reviewed: bool,
+                           request=None) -> Assessment:
+    """Save the assessment and treatment plan; optionally mark the intake reviewed."""
+    with transaction.atomic():
+        assessment, created = Assessment.objects.update_or_create(
+            submission=submission, defaults={**data, "practitioner": practitioner})
+        audit_record(actor=practitioner, action="intake.assessment_save", obj=submission,
+                     subject=submission.client, request=request)
+        if mark_reviewed:
+            intake_mark_reviewed(submission=submission, practitioner=practitioner, request=request)
+    return assessment
+
+
+def intake_mark_reviewed(*, submission: IntakeSubmission, practitioner, request=None) -> bool:
+    """Mark a submitted intake reviewed. Returns False if it already was (first reviewer wins)."""
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise IntakeError("Only a sent questionnaire can be reviewed.")
+    with transaction.atomic():
+        now = timezone.now()
+        updated = IntakeSubmission.objects.filter(pk=submission.pk, reviewed_at=None).update(
+            reviewed_at=now, reviewed_by=practitioner)
+        if updated:
+            submission.reviewed_at, submission.reviewed_by = now, practitioner
+            audit_record(actor=practitioner, action="intake.review", obj=submission, subject=submission.client,
+                         request=request)
+    return bool(updated)
+
+
+def intake_flag_clear(*, flag: IntakeFlag, practitioner, request=None) -> bool:
+    """The practitioner has checked a flag and treatment may go ahead (e.g. the cold sore has healed)."""
+    with transaction.atomic():
+        updated = IntakeFlag.objects.filter(pk=flag.pk, cleared_at=None).update(cleared_at=timezone.now(),
+                                                                               cleared_by=practitioner)
+        if updated:
+            audit_record(actor=practitioner, action="intake.flag_clear", obj=flag,
+                         subject=flag.submission.client, request=request)
+    return bool(updated)
+
+
+def treatment_note_save(*, appointment: Appointment, practitioner, data: dict, request=None) -> TreatmentNote:
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise IntakeError("This appointment was cancelled: there is no session to write up.")
+    with transaction.atomic():
+        note, _created = TreatmentNote.objects.update_or_create(
+            appointment=appointment, defaults={**data, "practitioner": practitioner})
+        audit_record(actor=practitioner, action="treatment_note.save", obj=note, subject=appointment.client,
+                     request=request)
+    return note
+
+
+# -- progress --------------------------------------------------------------------------------------
+
+def completed_sessions(*, client) -> int:
+    return Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED).count()
+
+
+def reassessment_record(*, client, recorded_by, answers: dict, appointment: Appointment | None = None,
+                        request=None) -> Reassessment:
+    version = definitions.questionnaire_current()
+    questionnaire = Questionnaire.of(version)
+    with transaction.atomic():
+        reassessment = Reassessment.objects.create(
+            client=client, version=version, recorded_by=recorded_by, appointment=appointment,
+            session_number=completed_sessions(client=client), answers=answers,
+            scores=scoring.score_patterns(questionnaire, answers))
+        audit_record(actor=recorded_by, action="reassessment.save", obj=reassessment, subject=client,
+                     request=request)
+    return reassessment
+
+
+# -- intake requests (signed links) ----------------------------------------------------------------
+
+def intake_link_token(*, client) -> str:
+    return signing.TimestampSigner(salt=_LINK_SALT).sign(str(client.pk))
+
+
+def intake_link_client_id(token: str, *, max_age_days: int) -> int | None:
+    """The client id a link was made for, or None if it is forged or expired."""
+    try:
+        value = signing.TimestampSigner(salt=_LINK_SALT).unsign(token, max_age=max_age_days * 86400)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def intake_request_send(*, client, appointment: Appointment | None = None, actor=None) -> IntakeRequest:
+    """Email the client a signed link to their intake (never any answers). The email goes out on commit,
+    through the task queue (in tests: ``django_capture_on_commit_callbacks(execute=True)``)."""
+    from .tasks import send_intake_request
+
+    if not client.is_active or client.role != Role.CLIENT:
+        raise IntakeError("Questionnaire links can only be sent to active client accounts.")
+    recent = IntakeRequest.objects.filter(client=client, created_at__gte=timezone.now() - REQUEST_THROTTLE).first()
+    if recent is not None:
+        raise IntakeError("A questionnaire link was emailed to this client a moment ago.")
+    with transaction.atomic():
+        intake_request = IntakeRequest.objects.create(client=client, appointment=appointment, sent_by=actor)
+        audit_record(actor=actor, action="intake.request_send", obj=intake_request, subject=client)
+    transaction.on_commit(lambda: send_intake_request.delay(intake_request.pk), robust=True)
+    return intake_request
+
+
+def intake_request_deliver(*, request_id: int) -> bool:
+    """Send one intake request email, once: the conditional update is the claim."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from clinic.core.models import ClinicSettings
+
+    intake_request = (IntakeRequest.objects.select_related("client", "appointment__location",
+                                                           "appointment__service")
+                      .filter(pk=request_id).first())
+    if intake_request is None:
+        return False
+    if IntakeRequest.objects.filter(pk=request_id, sent_at=None).update(sent_at=timezone.now()) != 1:
+        return False  # already sent by another worker
+    client = intake_request.client
+    valid_days = IntakeSettings.load().request_link_valid_days
+    link = settings.SITE_URL + reverse("intake:link", args=[intake_link_token(client=client)])
+    appointment = intake_request.appointment
+    context = {"client": client, "link": link, "valid_days": valid_days, "clinic": ClinicSettings.load(),
+               "appointment": appointment,
+               "local_start": appointment.starts_at.astimezone(appointment.location.tz) if appointment else None}
+    body = render_to_string("intake/email/intake_request.txt", context)
+    try:
+        send_mail("Your questionnaire before your visit", body, None, [client.email])
+    except Exception:
+        # Give the claim back so the task's retry can send it.
+        IntakeRequest.objects.filter(pk=request_id).update(sent_at=None)
+        raise
+    logger.info("intake request %s sent to client %s", request_id, client.pk)
+    return True

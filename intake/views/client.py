@@ -1,0 +1,233 @@
+"""The client's side: fill in the questionnaire step by step, check, consent, read, update."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from booking.models import Appointment, AppointmentStatus
+from clinic.accounts.permissions import Cap
+from clinic.audit.services import audit_record
+
+from .. import screening, selectors, services
+from ..definitions import consent_current
+from ..forms import ConsentForm, ReassessmentForm, SectionForm
+from ..models import FlagLevel, IntakeSettings, IntakeSubmission, SubmissionStatus
+from ..questionnaire import Questionnaire
+from .common import intake_view
+
+UPCOMING = [AppointmentStatus.PENDING, AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED]
+
+
+def _upcoming(client) -> list[Appointment]:
+    return list(Appointment.objects.filter(client=client, status__in=UPCOMING, ends_at__gte=timezone.now())
+                .select_related("location", "service", "practitioner__user").order_by("starts_at")[:20])
+
+
+def _blocked_sessions(flags, appointments) -> list[dict]:
+    """Upcoming sessions a flag stops, with the reasons and the earliest date that would be fine."""
+    result = []
+    for appointment in appointments:
+        day = appointment.local_starts_at.date()
+        blockers = screening.blocking(flags, day)
+        if blockers:
+            result.append({"appointment": appointment, "reasons": [f.reason for f in blockers],
+                           "earliest": screening.earliest_date(flags, day)})
+    return result
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def my_intake(request):
+    client = request.user
+    current = selectors.current_submission(client=client)
+    draft = selectors.draft_submission(client=client)
+    context = {"current": current, "draft": draft, "history": list(selectors.submission_history(client=client)),
+               "blocked": [], "review_flags": False}
+    if draft is not None:
+        steps = Questionnaire.of(draft.version).step_count
+        context["draft_percent"] = round(100 * len(draft.completed_steps) / steps)
+    if current is not None:
+        flags = list(current.flags.filter(cleared_at=None))
+        context["blocked"] = _blocked_sessions(flags, _upcoming(client))
+        context["review_flags"] = not current.is_reviewed and any(f.level == FlagLevel.REVIEW for f in flags)
+        context["reassess_due"] = selectors.reassessment_due(client=client)
+        audit_record(actor=client, action="intake.view_status", obj=current, subject=client, request=request)
+    return render(request, "intake/my_intake.html", context)
+
+
+@require_POST
+@intake_view(Cap.BOOK_ONLINE)
+def intake_start(request):
+    draft = services.intake_draft_start(client=request.user, request=request)
+    return redirect(_resume_url(draft))
+
+
+def _resume_url(draft: IntakeSubmission) -> str:
+    if draft.current_step > Questionnaire.of(draft.version).step_count:
+        return reverse("intake:check")
+    return reverse("intake:step", args=[draft.current_step])
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def intake_continue(request):
+    draft = selectors.draft_submission(client=request.user)
+    if draft is None:
+        return redirect("intake:my_intake")
+    return redirect(_resume_url(draft))
+
+
+def _steps_nav(questionnaire: Questionnaire, draft: IntakeSubmission, active: int | None) -> list[dict]:
+    reachable = set(draft.completed_steps) | {draft.current_step}
+    return [{"number": s.number, "title": s.title, "done": s.number in draft.completed_steps,
+             "active": s.number == active, "reachable": s.number in reachable} for s in questionnaire.sections]
+
+
+def _progress(step: int, questionnaire: Questionnaire) -> dict:
+    total = questionnaire.step_count + 2  # + check answers + consent
+    return {"step": step, "total": total, "percent": round(100 * (step - 1) / total)}
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def intake_step(request, step: int):
+    draft = selectors.draft_submission(client=request.user)
+    if draft is None:
+        messages.info(request, "Start the questionnaire here: your answers are saved at every step.")
+        return redirect("intake:my_intake")
+    questionnaire = Questionnaire.of(draft.version)
+    if not 1 <= step <= questionnaire.step_count:
+        raise Http404
+    if step not in draft.completed_steps and step > draft.current_step:
+        return redirect(_resume_url(draft))  # no skipping ahead past an unfinished step
+    section = questionnaire.section(step)
+    today = selectors.clinic_today()
+    if request.method == "POST":
+        form = SectionForm(request.POST, questionnaire=questionnaire, section=section, today=today)
+        if form.is_valid():
+            draft = services.intake_step_save(submission=draft, step=step, answers=form.answers(), request=request)
+            if request.POST.get("then") == "check" or step == questionnaire.step_count:
+                return redirect("intake:check")
+            return redirect("intake:step", step + 1)
+    else:
+        form = SectionForm(questionnaire=questionnaire, section=section, answers=draft.answers, today=today)
+        audit_record(actor=request.user, action="intake.view_draft", obj=draft, subject=request.user,
+                     request=request)
+    return render(request, "intake/step.html", {
+        "form": form, "section": section, "draft": draft, "questionnaire": questionnaire,
+        "steps": _steps_nav(questionnaire, draft, step), "progress": _progress(step, questionnaire),
+        "then": request.GET.get("then") or request.POST.get("then", ""),
+    })
+
+
+@require_POST
+@intake_view(Cap.BOOK_ONLINE)
+def intake_autosave(request, step: int):
+    """Saves what is valid on the current step while the client types (htmx, on change): even the
+    step in progress survives a closed browser. The step still needs "Save and continue" to count."""
+    draft = selectors.draft_submission(client=request.user)
+    if draft is None:
+        return HttpResponse(status=204)
+    questionnaire = Questionnaire.of(draft.version)
+    if not 1 <= step <= questionnaire.step_count:
+        raise Http404
+    form = SectionForm(request.POST, questionnaire=questionnaire, section=questionnaire.section(step),
+                       today=selectors.clinic_today())
+    form.is_valid()
+    partial = form.partial_answers()
+    if partial:
+        services.intake_step_save(submission=draft, step=step, answers=partial, complete=False, request=request)
+    return HttpResponse(f"Draft saved at {timezone.localtime():%H:%M}" if partial else "")
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def intake_check(request):
+    draft = selectors.draft_submission(client=request.user)
+    if draft is None:
+        return redirect("intake:my_intake")
+    questionnaire = Questionnaire.of(draft.version)
+    missing = [s for s in questionnaire.sections if s.number not in draft.completed_steps]
+    audit_record(actor=request.user, action="intake.view_draft", obj=draft, subject=request.user, request=request)
+    return render(request, "intake/check.html", {
+        "draft": draft, "questionnaire": questionnaire, "missing": missing,
+        "answered": questionnaire.answered_sections(draft.answers),
+        "steps": _steps_nav(questionnaire, draft, None),
+        "progress": _progress(questionnaire.step_count + 1, questionnaire),
+    })
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def intake_consent(request):
+    draft = selectors.draft_submission(client=request.user)
+    if draft is None:
+        return redirect("intake:my_intake")
+    questionnaire = Questionnaire.of(draft.version)
+    if any(s.number not in draft.completed_steps for s in questionnaire.sections):
+        messages.warning(request, "A few steps are not finished yet: please complete them first.")
+        return redirect("intake:check")
+    consent = consent_current()
+    form = ConsentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.intake_submit(submission=draft, typed_name=form.cleaned_data["full_name"],
+                                                request=request)
+        except services.IntakeError as exc:
+            messages.error(request, exc.message)
+            return redirect("intake:step", exc.step) if exc.step else redirect("intake:my_intake")
+        messages.success(request, "Thank you: your questionnaire is sent to your practitioner.")
+        return redirect("intake:submission", submission.pk)
+    return render(request, "intake/consent.html", {
+        "form": form, "consent": consent, "draft": draft,
+        "steps": _steps_nav(questionnaire, draft, None),
+        "progress": _progress(questionnaire.step_count + 2, questionnaire),
+    })
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def submission_detail(request, pk: int):
+    submission = get_object_or_404(IntakeSubmission.objects.select_related("version", "consent__consent_version"),
+                                   pk=pk, client=request.user, status=SubmissionStatus.SUBMITTED)
+    questionnaire = Questionnaire.of(submission.version)
+    audit_record(actor=request.user, action="intake.view", obj=submission, subject=request.user, request=request)
+    return render(request, "intake/submission_detail.html", {
+        "submission": submission, "answered": questionnaire.answered_sections(submission.answers),
+        "questionnaire": questionnaire, "has_draft": selectors.draft_submission(client=request.user) is not None,
+    })
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def intake_link(request, token: str):
+    """The signed link from an intake request email. It carries only the client id, and opens the
+    questionnaire only for that client once logged in: anyone else gets a 404."""
+    client_id = services.intake_link_client_id(token, max_age_days=IntakeSettings.load().request_link_valid_days)
+    if client_id is None:
+        messages.warning(request, "That link has expired, but you can fill in your questionnaire here.")
+        return redirect("intake:my_intake")
+    if client_id != request.user.pk:
+        raise Http404
+    audit_record(actor=request.user, action="intake.link_open", obj=request.user, subject=request.user,
+                 request=request)
+    if selectors.current_submission(client=request.user) is not None and \
+            selectors.draft_submission(client=request.user) is None:
+        messages.info(request, "Please check your answers are still right, and update them if anything changed.")
+        return redirect("intake:my_intake")
+    draft = services.intake_draft_start(client=request.user, request=request)
+    return redirect(_resume_url(draft))
+
+
+@intake_view(Cap.BOOK_ONLINE)
+def my_reassess(request):
+    from ..definitions import questionnaire_current
+
+    questionnaire = Questionnaire.of(questionnaire_current())
+    current = selectors.current_submission(client=request.user)
+    form = ReassessmentForm(request.POST or None, questionnaire=questionnaire)
+    if request.method == "POST" and form.is_valid():
+        services.reassessment_record(client=request.user, recorded_by=request.user, answers=form.answers(),
+                                     request=request)
+        messages.success(request, "Thank you: your progress chart is updated.")
+        return redirect("intake:my_progress")
+    return render(request, "intake/reassess.html", {"form": form, "client": request.user, "current": current,
+                                                    "for_client": True})

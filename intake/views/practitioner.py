@@ -1,0 +1,358 @@
+"""The practitioner's side: the day, the review queue, the review page, treatment notes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from booking.models import Appointment, AppointmentStatus, Practitioner
+from clinic.accounts.models import Role, User
+from clinic.accounts.permissions import Cap, has_cap
+from clinic.audit.services import audit_record
+
+from .. import scoring, screening, selectors, services
+from ..forms import AssessmentForm, ReassessmentForm, TreatmentNoteForm
+from ..models import (
+    IntakeFlag,
+    IntakeSettings,
+    IntakeSubmission,
+    Reassessment,
+    SubmissionStatus,
+    TreatmentNote,
+)
+from ..questionnaire import Questionnaire
+from .common import age_on, intake_view, safe_next
+
+QUEUE_DAYS = 14
+# Sort order of the review queue after "needs review": what the practitioner must act on first.
+STATUS_ORDER = {"submitted": 0, "draft": 1, "missing": 2, "reviewed": 3}
+
+
+def _day_bounds(day, tz) -> tuple[datetime, datetime]:
+    """UTC bounds of a local calendar day (23 or 25 hours long on DST change days)."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
+
+
+def _practitioner(user) -> Practitioner | None:
+    return Practitioner.objects.filter(user=user).first()
+
+
+@intake_view(Cap.VIEW_OWN_SCHEDULE)
+def practitioner_day(request):
+    """The practitioner's landing page: today's sessions (clinic zone) with intake status."""
+    tz = request.clinic.tz
+    today = timezone.localdate(timezone=tz)
+    try:
+        day = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        day = today
+    start, end = _day_bounds(day, tz)
+    practitioner = _practitioner(request.user)
+    appointments = []
+    if practitioner is not None:
+        appointments = list(
+            Appointment.objects.filter(practitioner=practitioner, starts_at__gte=start, starts_at__lt=end)
+            .exclude(status=AppointmentStatus.CANCELLED)
+            .select_related("client", "service", "room", "location", "treatment_note")
+            .order_by("starts_at"))
+    client_ids = list({a.client_id for a in appointments})
+    statuses = selectors.intake_statuses(client_ids=client_ids, on_date=day)
+    completed = dict(Appointment.objects.filter(client_id__in=client_ids, status=AppointmentStatus.COMPLETED)
+                     .order_by().values("client_id").annotate(n=Count("id")).values_list("client_id", "n")) \
+        if client_ids else {}
+    last_check = dict(Reassessment.objects.filter(client_id__in=client_ids).order_by().values("client_id")
+                      .annotate(n=Max("session_number")).values_list("client_id", "n")) if client_ids else {}
+    milestones = IntakeSettings.load().reassess_sessions
+    rows = []
+    for appointment in appointments:
+        done = completed.get(appointment.client_id, 0)
+        reached = [m for m in milestones if m <= done + 1]  # this session included
+        due = reached[-1] if reached and last_check.get(appointment.client_id, 0) < reached[-1] else None
+        rows.append({"appointment": appointment, "intake": statuses[appointment.client_id],
+                     "note": getattr(appointment, "treatment_note", None), "reassess_due": due,
+                     "local_start": appointment.starts_at.astimezone(tz)})
+    return render(request, "intake/practitioner_day.html", {
+        "rows": rows, "day": day, "today": today, "practitioner": practitioner,
+        "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+        "reviewed": sum(1 for r in rows if r["intake"].status == "reviewed"),
+    })
+
+
+@intake_view(Cap.VIEW_OWN_SCHEDULE)
+def review_queue(request):
+    """Upcoming clients with their intake status: flagged first, then what needs reading."""
+    tz = request.clinic.tz
+    now = timezone.now()
+    show_all = request.GET.get("all") == "1"
+    practitioner = _practitioner(request.user)
+    qs = (Appointment.objects.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=QUEUE_DAYS))
+          .exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+          .select_related("client", "service", "practitioner__user", "location").order_by("starts_at"))
+    if not show_all:
+        qs = qs.filter(practitioner=practitioner) if practitioner else qs.none()
+    first_by_client: dict[int, Appointment] = {}
+    for appointment in qs:
+        first_by_client.setdefault(appointment.client_id, appointment)
+    statuses = selectors.statuses_for_dates(
+        {cid: a.starts_at.astimezone(a.location.tz).date() for cid, a in first_by_client.items()})
+    rows = [{"appointment": a, "intake": statuses[cid], "local_start": a.starts_at.astimezone(tz)}
+            for cid, a in first_by_client.items()]
+    rows.sort(key=lambda r: (not r["intake"].needs_review, not r["intake"].has_flags,
+                             STATUS_ORDER[r["intake"].status], r["appointment"].starts_at))
+    return render(request, "intake/review_queue.html", {
+        "rows": rows, "show_all": show_all, "days": QUEUE_DAYS,
+        "to_review": sum(1 for r in rows if r["intake"].status == "submitted"),
+    })
+
+
+def _submission_for_staff(pk: int) -> IntakeSubmission:
+    return get_object_or_404(
+        IntakeSubmission.objects.select_related("client", "version", "reviewed_by", "consent__consent_version"),
+        pk=pk, status=SubmissionStatus.SUBMITTED)
+
+
+def _changed_keys(submission: IntakeSubmission) -> set[str]:
+    """Questions answered differently from the client's previous submission (updates only)."""
+    previous = submission.previous
+    if previous is None or previous.status != SubmissionStatus.SUBMITTED:
+        return set()
+    keys = set(submission.answers) | set(previous.answers)
+    return {k for k in keys if submission.answers.get(k) != previous.answers.get(k)}
+
+
+@intake_view(Cap.VIEW_CLINICAL)
+def intake_review(request, pk: int):
+    """The page a practitioner reads in a minute: flags, patterns, concerns, goals, lifestyle, then everything."""
+    return _render_review(request, _submission_for_staff(pk))
+
+
+def _render_review(request, submission: IntakeSubmission, form: AssessmentForm | None = None):
+    client = submission.client
+    questionnaire = Questionnaire.of(submission.version)
+    answers = submission.answers
+    flags = list(submission.flags.select_related("cleared_by"))
+    open_flags = [f for f in flags if f.cleared_at is None]
+    next_appointment = (Appointment.objects.filter(client=client, ends_at__gte=timezone.now())
+                        .exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+                        .select_related("location", "service", "practitioner__user").order_by("starts_at").first())
+    today = timezone.localdate()  # the clinic's zone: the middleware activates it
+    day = next_appointment.local_starts_at.date() if next_appointment else today
+    concerns = _concerns(questionnaire, answers)
+    assessment = getattr(submission, "assessment", None)
+    can_write = has_cap(request.user, Cap.WRITE_CLINICAL)
+    if form is None and can_write:
+        form = AssessmentForm(instance=assessment)
+    scores = scoring.score_patterns(questionnaire, answers)
+    lifestyle = questionnaire.section_by_key("lifestyle")
+    goals = questionnaire.section_by_key("goals")
+    audit_record(actor=request.user, action="intake.view", obj=submission, subject=client, request=request)
+    return render(request, "intake/review.html", {
+        "submission": submission, "client": client, "questionnaire": questionnaire, "flags": flags,
+        "open_flags": open_flags, "blocking": screening.blocking(open_flags, day),
+        "unreviewed_concerns": [] if submission.is_reviewed else [f for f in open_flags if f.level == "review"],
+        "earliest": screening.earliest_date(open_flags, day), "next_appointment": next_appointment,
+        "patterns": scoring.pattern_results(questionnaire, answers), "yin_yang": scoring.yin_yang(scores),
+        "concerns": concerns, "assessment": assessment, "form": form, "can_write": can_write,
+        "age": age_on(client.date_of_birth, today),
+        "answered": questionnaire.answered_sections(answers), "changed": _changed_keys(submission),
+        "lifestyle": [(q, questionnaire.display(q["key"], answers.get(q["key"]))) for q in lifestyle.questions]
+        if lifestyle else [],
+        "goals": [(q, questionnaire.display(q["key"], answers.get(q["key"]))) for q in goals.questions]
+        if goals else [],
+        "history": list(selectors.submission_history(client=client)),
+        "thresholds": {"present": settings.INTAKE_PATTERN_PRESENT, "tendency": settings.INTAKE_PATTERN_TENDENCY},
+    })
+
+
+def _concerns(questionnaire: Questionnaire, answers: dict) -> list[dict]:
+    """The client's concerns, worst first, with severity and duration as words."""
+    rows = []
+    for q in questionnaire.concerns:
+        answer = answers.get(q["key"]) or {}
+        if answer.get("severity"):
+            rows.append({"label": q["label"], "severity": answer["severity"],
+                         "severity_label": questionnaire.severity_labels[answer["severity"]],
+                         "duration_label": questionnaire.duration_labels.get(answer.get("duration"), "")})
+    return sorted(rows, key=lambda r: -r["severity"])
+
+
+@require_POST
+@intake_view(Cap.WRITE_CLINICAL)
+def assessment_save(request, pk: int):
+    submission = _submission_for_staff(pk)
+    form = AssessmentForm(request.POST, instance=getattr(submission, "assessment", None))
+    if not form.is_valid():
+        messages.error(request, "Please check the treatment plan: some fields need attention.")
+        return _render_review(request, submission, form=form)
+    mark = "mark_reviewed" in request.POST
+    services.intake_assessment_save(submission=submission, practitioner=request.user,
+                                    data={k: form.cleaned_data[k] for k in form.Meta.fields}, mark_reviewed=mark,
+                                    request=request)
+    messages.success(request, "Assessment saved and intake marked reviewed." if mark else "Assessment saved.")
+    return redirect("intake:review", submission.pk)
+
+
+@require_POST
+@intake_view(Cap.WRITE_CLINICAL)
+def mark_reviewed(request, pk: int):
+    submission = _submission_for_staff(pk)
+    services.intake_mark_reviewed(submission=submission, practitioner=request.user, request=request)
+    messages.success(request, "Intake marked reviewed.")
+    return redirect(safe_next(request, default=reverse("intake:review", args=[submission.pk])))
+
+
+@require_POST
+@intake_view(Cap.WRITE_CLINICAL)
+def flag_clear(request, pk: int):
+    flag = get_object_or_404(IntakeFlag.objects.select_related("submission__client"), pk=pk,
+                             submission__status=SubmissionStatus.SUBMITTED)
+    if services.intake_flag_clear(flag=flag, practitioner=request.user, request=request):
+        messages.success(request, "Flag cleared: treatment may go ahead as far as this flag is concerned.")
+    return redirect("intake:review", flag.submission_id)
+
+
+@intake_view(Cap.VIEW_CLINICAL)
+def submission_export(request, pk: int):
+    """A JSON copy of one submission (questions, answers, flags, consent) for the clinical record."""
+    submission = _submission_for_staff(pk)
+    questionnaire = Questionnaire.of(submission.version)
+    consent = getattr(submission, "consent", None)
+    data = {
+        "submission": submission.pk, "client": submission.client.full_name,
+        "questionnaire_version": questionnaire.number,
+        "submitted_at": submission.submitted_at.isoformat(),
+        "reviewed_at": submission.reviewed_at.isoformat() if submission.reviewed_at else None,
+        "consent": {"version": consent.consent_version.number, "typed_name": consent.typed_name,
+                    "signed_at": consent.signed_at.isoformat(), "ip_address": consent.ip_address} if consent else None,
+        "pattern_scores": submission.scores,
+        "flags": [{"level": f.level, "reason": f.reason, "until": f.until.isoformat() if f.until else None,
+                   "cleared": f.cleared_at is not None} for f in submission.flags.all()],
+        "answers": [{"section": s.title, "question": q["label"], "answer": text}
+                    for s, pairs in questionnaire.answered_sections(submission.answers) for q, text in pairs],
+    }
+    audit_record(actor=request.user, action="intake.export", obj=submission, subject=submission.client,
+                 request=request)
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="intake-{submission.pk}.json"'
+    return response
+
+
+def _client_or_404(client_id: int) -> User:
+    return get_object_or_404(User, pk=client_id, role=Role.CLIENT)
+
+
+@intake_view(Cap.VIEW_CLINICAL)
+def client_record(request, client_id: int):
+    """A client's clinical record: intake history, assessment, notes, re-assessments."""
+    client = _client_or_404(client_id)
+    current = selectors.current_submission(client=client)
+    appointments = list(Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
+                        .select_related("service", "location", "practitioner__user", "treatment_note")
+                        .order_by("-starts_at")[:30])
+    audit_record(actor=request.user, action="intake.view_record", obj=client, subject=client, request=request)
+    return render(request, "intake/client_record.html", {
+        "client": client, "current": current, "appointments": appointments,
+        "history": list(selectors.submission_history(client=client)),
+        "status": selectors.intake_statuses(client_ids=[client.pk])[client.pk],
+        "reassessments": list(Reassessment.objects.filter(client=client).select_related("recorded_by")),
+        "reassess_due": selectors.reassessment_due(client=client),
+        "draft": selectors.draft_submission(client=client),
+        "age": age_on(client.date_of_birth, selectors.clinic_today()),
+    })
+
+
+@intake_view(Cap.VIEW_CLINICAL)
+def treatment_note(request, appointment_id: int):
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("client", "service", "location", "practitioner__user", "room"),
+        pk=appointment_id)
+    note = TreatmentNote.objects.filter(appointment=appointment).select_related("practitioner").first()
+    can_write = has_cap(request.user, Cap.WRITE_CLINICAL) and appointment.status != AppointmentStatus.CANCELLED
+    started = appointment.starts_at <= timezone.now() or appointment.status in (
+        AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT, AppointmentStatus.COMPLETED)
+    current = selectors.current_submission(client=appointment.client)
+    plan = getattr(current, "assessment", None) if current else None
+    initial = {}
+    if note is None and plan is not None:  # start from the plan: most sessions follow it
+        initial = {"face_points": plan.face_points, "body_points": plan.body_points,
+                   "needle_count": plan.needle_count}
+    form = None
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        if not started:
+            messages.error(request, "You can write the note once the session has started.")
+            return redirect("intake:treatment_note", appointment.pk)
+        form = TreatmentNoteForm(request.POST, instance=note)
+        if form.is_valid():
+            services.treatment_note_save(appointment=appointment, practitioner=request.user,
+                                         data={k: form.cleaned_data[k] for k in form.Meta.fields}, request=request)
+            messages.success(request, "Treatment note saved.")
+            return redirect(safe_next(request, default=reverse("intake:treatment_note", args=[appointment.pk])))
+    elif can_write and started:
+        form = TreatmentNoteForm(instance=note, initial=initial)
+    if note is not None:
+        audit_record(actor=request.user, action="treatment_note.view", obj=note, subject=appointment.client,
+                     request=request)
+    return render(request, "intake/treatment_note.html", {
+        "appointment": appointment, "note": note, "form": form, "can_write": can_write, "started": started,
+        "plan": plan, "current": current, "local_start": appointment.local_starts_at,
+        "next": request.GET.get("next", ""),
+    })
+
+
+@intake_view(Cap.WRITE_CLINICAL)
+def client_reassess(request, client_id: int):
+    """The practitioner records a re-assessment with the client during a session."""
+    from ..definitions import questionnaire_current
+
+    client = _client_or_404(client_id)
+    questionnaire = Questionnaire.of(questionnaire_current())
+    appointment = (Appointment.objects.filter(client=client, starts_at__lte=timezone.now())
+                   .exclude(status=AppointmentStatus.CANCELLED).order_by("-starts_at").first())
+    form = ReassessmentForm(request.POST or None, questionnaire=questionnaire)
+    if request.method == "POST" and form.is_valid():
+        services.reassessment_record(client=client, recorded_by=request.user, answers=form.answers(),
+                                     appointment=appointment, request=request)
+        messages.success(request, f"Re-assessment saved for {client.full_name}.")
+        return redirect("intake:client_progress", client.pk)
+    return render(request, "intake/reassess.html", {"form": form, "client": client, "for_client": False})
+
+
+@require_POST
+@intake_view(Cap.VIEW_INTAKE_STATUS)
+def intake_request(request, client_id: int):
+    """Email a client the link to their intake (front desk "chase", or a practitioner)."""
+    client = _client_or_404(client_id)
+    appointment = None
+    if request.POST.get("appointment"):
+        appointment = Appointment.objects.filter(pk=request.POST["appointment"], client=client).first()
+    services.intake_request_send(client=client, appointment=appointment, actor=request.user)
+    messages.success(request, f"Questionnaire link emailed to {client.full_name}.")
+    return redirect(safe_next(request, default=reverse("accounts:landing")))
+
+
+@intake_view(Cap.MANAGE_CLINIC)
+def intake_settings(request):
+    from ..forms import IntakeSettingsForm
+
+    settings_row = IntakeSettings.load()
+    form = IntakeSettingsForm(request.POST or None, instance=settings_row)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit_record(actor=request.user, action="intake.settings_change", obj=settings_row, request=request)
+        messages.success(request, "Intake settings saved. New waits apply to questionnaires sent from now on.")
+        return redirect("intake:settings")
+    return render(request, "intake/settings_form.html", {"form": form})

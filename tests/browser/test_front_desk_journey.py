@@ -1,0 +1,162 @@
+"""Front desk, in a real browser: book a phone client, move the session, cancel another (the waitlist
+client is offered the freed time), check one client in, mark a no-show, print the day sheet."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from booking.models import Appointment, AppointmentStatus
+from frontdesk.models import OfferStatus, WaitlistOffer
+from tests.factories import (
+    PASSWORD,
+    AppointmentFactory,
+    ClientFactory,
+    LocationFactory,
+    PractitionerFactory,
+    RoomFactory,
+    ServiceFactory,
+    UserFactory,
+)
+from tests.frontdesk.factories import WaitlistEntryFactory
+
+
+def _clinic():
+    location = LocationFactory(name="Islington clinic", time_zone="Europe/London")
+    jade, lotus = RoomFactory(location=location, name="Jade room"), RoomFactory(location=location, name="Lotus room")
+    service = ServiceFactory(name="Facial acupuncture follow-up", duration_minutes=60, buffer_after_minutes=15,
+                             is_initial_consultation=False)
+    hours = {d: [(time(7), time(21))] for d in range(7)}
+    ana = PractitionerFactory(user__first_name="Ana", user__last_name="Torres", location=location,
+                              services=[service], hours=hours)
+    li = PractitionerFactory(user__first_name="Li", user__last_name="Wei", location=location, services=[service],
+                             hours=hours)
+    return location, (jade, lotus), service, ana, li
+
+
+def _session(client, practitioner, room, service, day, hour):
+    start = datetime.combine(day, time(hour), tzinfo=practitioner.locations.first().tz)
+    return AppointmentFactory(client=client, practitioner=practitioner, service=service, room=room,
+                              location=room.location, starts_at=start, ends_at=start + timedelta(minutes=60),
+                              blocked_until=start + timedelta(minutes=75))
+
+
+def _open_panel(page, client_name):
+    page.locator(".fd-appt", has_text=client_name).first.click()
+    panel = page.get_by_test_id("appointment-panel")
+    panel.wait_for()
+    return panel
+
+
+def test_a_front_desk_day(page, live_server, log_in, screenshot):
+    location, (jade, lotus), service, ana, li = _clinic()
+    desk = UserFactory(role="front_desk", first_name="Sam", last_name="Okafor", email="desk@example.com")
+    today = timezone.localdate(timezone=location.tz)
+    tomorrow = today + timedelta(days=1)
+    chloe = ClientFactory(first_name="Chloe", last_name="Martin")
+    tom = ClientFactory(first_name="Tom", last_name="Reid")
+    hannah = ClientFactory(first_name="Hannah", last_name="Lee")
+    oliver = ClientFactory(first_name="Oliver", last_name="Brown")
+    _session(chloe, ana, jade, service, tomorrow, 10)
+    _session(tom, ana, jade, service, today, 8)
+    _session(hannah, li, lotus, service, today, 9)
+    WaitlistEntryFactory(client=oliver, service=service, location=location)
+
+    log_in(page, desk.email, PASSWORD)
+    page.get_by_test_id("calendar-grid").wait_for()
+    screenshot(page, "front-desk-calendar")
+
+    # A new client rings: create them and book tomorrow at 09:00 with Li.
+    page.get_by_role("link", name="New booking").click()
+    page.get_by_label("First name").fill("Nina")
+    page.get_by_label("Last name").fill("Phone")
+    page.get_by_label("Email").fill("nina@example.com")
+    page.get_by_label("Phone").fill("07700 900555")
+    page.get_by_role("button", name="Add client and continue").click()
+    page.get_by_role("heading", name="New booking for Nina Phone").wait_for()
+    page.get_by_label("Practitioner").select_option(label="Li Wei")
+    page.get_by_label("Date").fill(tomorrow.isoformat())
+    page.get_by_label("Date").dispatch_event("change")
+    page.locator(f"#fd-slots[data-date='{tomorrow.isoformat()}'][data-practitioner='{li.pk}']").wait_for()
+    page.locator("#fd-slots fieldset", has_text="Li Wei").get_by_text("09:00", exact=True).click()
+    screenshot(page, "front-desk-phone-booking")
+    page.get_by_role("button", name="Book this time").click()
+    page.get_by_text("Booked: Nina Phone").wait_for()
+    nina_session = Appointment.objects.get(client__email="nina@example.com")
+    assert nina_session.booked_via == "phone" and nina_session.status == AppointmentStatus.BOOKED
+
+    # She calls back: move it to 13:00.
+    _open_panel(page, "Nina Phone").get_by_role("link", name="Move").click()
+    page.locator("#fd-slots fieldset", has_text="Li Wei").get_by_text("13:00", exact=True).click()
+    page.get_by_role("button", name="Move to this time").click()
+    page.get_by_text("Moved: Nina Phone").wait_for()
+    nina_session.refresh_from_db()
+    assert nina_session.starts_at.astimezone(location.tz).strftime("%H:%M") == "13:00"
+    assert "13:00" in page.locator(".fd-appt", has_text="Nina Phone").inner_text()
+
+    # Chloe cancels tomorrow's session: Oliver, on the waitlist, is offered the time.
+    _open_panel(page, "Chloe Martin").get_by_role("link", name="Cancel…").click()
+    page.get_by_label("Reason").fill("Client unwell")
+    page.get_by_role("button", name="Yes, cancel the appointment").click()
+    page.get_by_text("Cancelled: Chloe Martin").wait_for()
+    assert page.locator(".fd-appt", has_text="Chloe Martin").count() == 0
+    page.get_by_role("link", name="Waitlist").click()
+    entries = page.get_by_test_id("waitlist-entries")
+    assert "Oliver Brown" in entries.inner_text() and "Offered" in entries.inner_text()
+    assert "Oliver Brown (Facial acupuncture follow-up)" in page.get_by_test_id("waitlist-openings").inner_text()
+    screenshot(page, "front-desk-waitlist-offer")
+    offer = WaitlistOffer.objects.get(entry__client=oliver)
+    assert offer.status == OfferStatus.PENDING and offer.sent_at is not None
+
+    # Today: Tom arrives, Hannah does not come.
+    page.get_by_role("link", name="Calendar").click()
+    _open_panel(page, "Tom Reid").get_by_role("button", name="Arrived").click()
+    page.get_by_text("Tom Reid: arrived.").wait_for()
+    _open_panel(page, "Hannah Lee").get_by_role("button", name="No-show").click()
+    page.get_by_text("Hannah Lee: no-show.").wait_for()
+    assert "Arrived" in page.locator(".fd-appt", has_text="Tom Reid").inner_text()
+    assert "No-show" in page.locator(".fd-appt", has_text="Hannah Lee").inner_text()
+    screenshot(page, "front-desk-check-in")
+
+    # The printable day sheet.
+    page.get_by_role("link", name="Day sheet").click()
+    sections = page.get_by_test_id("sheet-section")
+    assert sections.count() == 2
+    assert "Tom Reid" in sections.nth(0).inner_text() and "Arrived" in sections.nth(0).inner_text()
+    page.emulate_media(media="print")
+    assert not page.get_by_role("button", name="Print").is_visible()
+    screenshot(page, "day-sheet")
+
+
+def test_dragging_a_session_onto_a_taken_time_shows_the_conflict_and_snaps_back(page, live_server, log_in,
+                                                                                  screenshot):
+    location, (jade, lotus), service, ana, li = _clinic()
+    desk = UserFactory(role="front_desk", email="desk@example.com")
+    tomorrow = timezone.localdate(timezone=location.tz) + timedelta(days=1)
+    chloe_session = _session(ClientFactory(first_name="Chloe", last_name="Martin"), ana, jade, service, tomorrow, 10)
+    _session(ClientFactory(first_name="Tom", last_name="Reid"), li, lotus, service, tomorrow, 10)
+    log_in(page, desk.email, PASSWORD)
+    page.goto(f"/desk/?date={tomorrow.isoformat()}")
+    block = page.locator(".fd-appt", has_text="Chloe Martin")
+    li_column = page.locator(f".fd-col[data-practitioner='{li.pk}']")
+    ppm = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.fd-cal')).getPropertyValue('--ppm'))")
+
+    def drop_at(hour: int) -> None:  # the grid starts at 07:00; grab the block 5px below its top
+        block.drag_to(li_column, source_position={"x": 20, "y": 5},
+                      target_position={"x": 40, "y": (hour - 7) * 60 * ppm + 5})
+
+    drop_at(10)
+    alert = page.locator("#fd-flash .alert-danger")
+    alert.wait_for()
+    assert "just taken" in alert.inner_text() and "Nearest free times" in alert.inner_text()
+    screenshot(page, "front-desk-drag-conflict")
+    chloe_session.refresh_from_db()
+    assert chloe_session.practitioner == ana and chloe_session.starts_at.astimezone(location.tz).hour == 10
+    page.locator(f".fd-col[data-practitioner='{ana.pk}'] .fd-appt", has_text="Chloe Martin").wait_for()
+
+    drop_at(12)
+    page.locator("#fd-flash .alert-success", has_text="Moved: Chloe Martin").wait_for()
+    page.locator(f".fd-col[data-practitioner='{li.pk}'] .fd-appt", has_text="Chloe Martin").wait_for()
+    chloe_session.refresh_from_db()
+    assert chloe_session.practitioner == li and chloe_session.starts_at.astimezone(location.tz).hour == 12

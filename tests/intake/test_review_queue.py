@@ -1,0 +1,97 @@
+"""The review queue: upcoming clients with their intake status, flagged first, in a fixed number of queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import AppointmentStatus
+from intake import services
+from tests.factories import AppointmentFactory, ClientFactory, PractitionerFactory
+from tests.intake.helpers import fill_draft, submit_intake, valid_answers
+
+
+@pytest.fixture
+def practitioner(db):
+    return PractitionerFactory(user__password=None)
+
+
+def _book(practitioner, client, days=2, **kwargs):
+    return AppointmentFactory(client=client, practitioner=practitioner,
+                              starts_at=timezone.now() + timedelta(days=days), **kwargs)
+
+
+def _rows(response):
+    return [(r["appointment"].client.first_name, r["intake"].status) for r in response.context["rows"]]
+
+
+def test_flagged_intakes_come_first_then_what_needs_reading(login, practitioner):
+    names = ["Reviewed", "Missing", "Flagged", "Sent", "Draft"]
+    clients = {n: ClientFactory(first_name=n, password=None) for n in names}
+    for days, name in enumerate(names, start=1):
+        _book(practitioner, clients[name], days=days)
+    services.intake_mark_reviewed(submission=submit_intake(clients["Reviewed"]), practitioner=practitioner.user)
+    submit_intake(clients["Flagged"], valid_answers(pacemaker="yes"))
+    submit_intake(clients["Sent"])
+    fill_draft(clients["Draft"], steps=2)
+
+    response = login(practitioner.user).get(reverse("intake:review_queue"))
+
+    assert _rows(response) == [("Flagged", "submitted"), ("Sent", "submitted"), ("Draft", "draft"),
+                               ("Missing", "missing"), ("Reviewed", "reviewed")]
+    html = response.content.decode()
+    assert "needs review" in html
+    assert "2 intakes waiting for your review" in html
+
+
+def test_a_client_with_a_course_appears_once_with_the_next_session(login, practitioner):
+    chloe = ClientFactory(first_name="Chloe", password=None)
+    first = _book(practitioner, chloe, days=1)
+    _book(practitioner, chloe, days=8)
+    response = login(practitioner.user).get(reverse("intake:review_queue"))
+    assert [r["appointment"] for r in response.context["rows"]] == [first]
+
+
+def test_it_shows_only_my_clients_unless_asked_for_the_whole_clinic(login, practitioner):
+    mine, theirs = ClientFactory(first_name="Mine", password=None), ClientFactory(first_name="Theirs", password=None)
+    _book(practitioner, mine)
+    _book(PractitionerFactory(user__password=None), theirs)
+    c = login(practitioner.user)
+    assert [n for n, _ in _rows(c.get(reverse("intake:review_queue")))] == ["Mine"]
+    assert {n for n, _ in _rows(c.get(reverse("intake:review_queue") + "?all=1"))} == {"Mine", "Theirs"}
+
+
+def test_past_cancelled_and_far_sessions_are_left_out(login, practitioner):
+    _book(practitioner, ClientFactory(first_name="Past", password=None), days=-1)
+    _book(practitioner, ClientFactory(first_name="Cancelled", password=None), status=AppointmentStatus.CANCELLED)
+    _book(practitioner, ClientFactory(first_name="Far", password=None), days=30)
+    response = login(practitioner.user).get(reverse("intake:review_queue"))
+    assert _rows(response) == []
+    assert "No upcoming sessions" in response.content.decode()
+
+
+def test_a_wait_that_blocks_the_booked_date_needs_review(login, practitioner):
+    chloe = ClientFactory(first_name="Chloe", password=None)
+    _book(practitioner, chloe, days=3)
+    botox = (timezone.localdate() - timedelta(days=2)).isoformat()
+    services.intake_mark_reviewed(submission=submit_intake(chloe, valid_answers(botox_date=botox)),
+                                  practitioner=practitioner.user)
+    row = login(practitioner.user).get(reverse("intake:review_queue")).context["rows"][0]
+    assert row["intake"].needs_review
+    assert row["intake"].blocked_until == timezone.localdate() + timedelta(days=12)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_number_of_queries_does_not_grow_with_the_clients(login, practitioner, django_assert_num_queries, count):
+    for index in range(count):
+        client = ClientFactory(password=None)
+        AppointmentFactory(client=client, practitioner=practitioner,  # 80 minutes apart: no overlap
+                           starts_at=timezone.now() + timedelta(days=1, minutes=80 * index))
+        if index % 2:
+            submit_intake(client, valid_answers(diabetes="yes"))
+    c = login(practitioner.user)
+    # session, user, clinic settings, practitioner, appointments (+ joins), submissions, flags, reminders
+    with django_assert_num_queries(8):
+        response = c.get(reverse("intake:review_queue"))
+    assert len(response.context["rows"]) == count

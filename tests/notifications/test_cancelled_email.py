@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from booking import services
+from tests.factories import local
+
+
+def test_it_tells_the_client_which_appointment_was_cancelled(frozen, london, client_user, book, run_on_commit,
+                                                             mailoutbox):
+    appointment = book(client_user, local(london, 2026, 3, 25, 10, 0))
+    mailoutbox.clear()
+
+    run_on_commit(services.appointment_cancel, appointment=appointment, actor=client_user,
+                  reason="Feeling unwell with migraines")
+
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["chloe@example.com"]
+    assert email.subject == "Appointment cancelled: Wed 25 Mar, 10:00 (GMT)"
+    assert "has been cancelled" in email.body
+    assert "Wednesday 25 March 2026, 10:00 (GMT)" in email.body
+    assert "https://clinic.example/book/" in email.body
+
+
+def test_it_never_repeats_the_reason_given(frozen, london, client_user, book, run_on_commit, mailoutbox):
+    appointment = book(client_user, local(london, 2026, 3, 25, 10, 0))
+    run_on_commit(services.appointment_cancel, appointment=appointment, actor=client_user,
+                  reason="Feeling unwell with migraines")
+
+    for email in mailoutbox:
+        assert "migraine" not in email.body.lower()
+        assert "migraine" not in email.alternatives[0][0].lower()
+        assert "migraine" not in email.attachments[0][1].lower()
+
+
+def test_a_late_cancellation_by_the_clinic_is_still_emailed(frozen, london, client_user, book, run_on_commit,
+                                                            front_desk_user, mailoutbox):
+    appointment = book(client_user, local(london, 2026, 3, 24, 10, 0))  # tomorrow: inside the 24 h window
+    mailoutbox.clear()
+
+    run_on_commit(services.appointment_cancel, appointment=appointment, actor=front_desk_user, by_staff=True)
+
+    assert [email.subject for email in mailoutbox] == ["Appointment cancelled: Tue 24 Mar, 10:00 (GMT)"]
