@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -314,6 +315,27 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_
         _notify(appointment, NotificationKind.CANCELLED)
         transaction.on_commit(lambda: _time_freed(appointment.pk))
     return appointment
+
+
+def appointments_release_unconfirmed(*, now: datetime | None = None) -> int:
+    """Free the times held for clients who never confirmed their email address.
+
+    A pending booking is held as long as its confirmation link works (EMAIL_VERIFICATION_MAX_AGE),
+    and never past its own start. Run by the beat (booking.tasks.release_unconfirmed_bookings).
+    """
+    now = now or _now()
+    hold = timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE)
+    released = 0
+    stale = Appointment.objects.filter(status=AppointmentStatus.PENDING).filter(
+        Q(created_at__lt=now - hold) | Q(starts_at__lte=now))
+    for appointment in stale:
+        try:
+            appointment_cancel(appointment=appointment, actor=None, by_staff=True,
+                               reason="Email address not confirmed in time")
+        except BookingError:
+            continue  # confirmed or cancelled meanwhile
+        released += 1
+    return released
 
 
 def _time_freed(appointment_id: int) -> None:

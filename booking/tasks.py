@@ -22,3 +22,11 @@ def send_appointment_notification(appointment_id: int, kind: str, for_starts_at:
 def send_due_reminders() -> int:
     """Every minute (clinic/celery.py): reminders now due, then retries of interrupted sends."""
     return notifications.reminders_send_due() + notifications.notifications_retry_stale()
+
+
+@shared_task
+def release_unconfirmed_bookings() -> int:
+    """Every 15 minutes: free times held for clients who never confirmed their email."""
+    from .services import appointments_release_unconfirmed
+
+    return appointments_release_unconfirmed()

@@ -24,6 +24,7 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "booking-release-unconfirmed": {"task": "booking.tasks.release_unconfirmed_bookings", "schedule": 900.0},
     # Lapses waitlist offers past their time and offers those openings to the next in line (idempotent).
     "frontdesk-expire-waitlist-offers": {
         "task": "frontdesk.tasks.expire_waitlist_offers",

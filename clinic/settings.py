@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.core.middleware.ClinicTimezoneMiddleware",
+    "clinic.core.middleware.NoStoreForClinicalPagesMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -16,3 +16,18 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NoStoreForClinicalPagesMiddleware:
+    """Every response under /intake/ (404s and redirects included) must not be cached by browsers or proxies."""
+
+    PREFIXES = ("/intake/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(self.PREFIXES):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -33,3 +33,9 @@ def test_security_headers(client):
     response = client.get(reverse("core:home"))
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_intake_responses_are_never_cached_even_not_found(client, client_user):
+    client.force_login(client_user, backend="clinic.accounts.backends.EmailBackend")
+    assert "no-store" in client.get("/intake/no-such-thing/")["Cache-Control"]
+    assert "no-store" not in client.get("/").get("Cache-Control", "")

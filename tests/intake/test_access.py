@@ -16,13 +16,12 @@ CLINICAL = "clinical-desk"  # a front-desk account with "may read clinical answe
 
 @pytest.fixture
 def world(db):
-    fast = {"password": None}  # force_login needs no password; skipping Argon2 keeps the matrix quick
-    chloe = ClientFactory(first_name="Chloe", last_name="Martin", **fast)
+    chloe = ClientFactory(first_name="Chloe", last_name="Martin")
     submission = submit_intake(chloe, valid_answers(pregnancy="pregnant", products="Secret serum"))
-    practitioner = PractitionerFactory(user__password=None)
+    practitioner = PractitionerFactory()
     appointment = AppointmentFactory(client=chloe, practitioner=practitioner)
-    users = {C: chloe, P: practitioner.user, F: UserFactory(role=F, **fast), M: UserFactory(role=M, **fast),
-             CLINICAL: UserFactory(role=F, can_view_clinical=True, **fast)}
+    users = {C: chloe, P: practitioner.user, F: UserFactory(role=F), M: UserFactory(role=M),
+             CLINICAL: UserFactory(role=F, can_view_clinical=True)}
     return {"chloe": chloe, "submission": submission, "appointment": appointment, "users": users,
             "flag": submission.flags.get()}
 

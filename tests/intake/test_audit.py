@@ -18,7 +18,7 @@ def _events(action):
 
 @pytest.fixture
 def practitioner(db):
-    return PractitionerFactory(user__password=None).user
+    return PractitionerFactory().user
 
 
 def test_the_clients_own_steps_are_logged(login, client_user):

@@ -19,12 +19,12 @@ LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 
 @pytest.fixture
 def practitioner(db):
-    return PractitionerFactory(user__password=None)
+    return PractitionerFactory()
 
 
 def _at(practitioner, when, **kwargs):
     return AppointmentFactory(practitioner=practitioner, starts_at=when,
-                              client=kwargs.pop("client", None) or ClientFactory(password=None), **kwargs)
+                              client=kwargs.pop("client", None) or ClientFactory(), **kwargs)
 
 
 def _day(c, **params):
@@ -33,7 +33,7 @@ def _day(c, **params):
 
 @time_machine.travel("2026-06-10 07:00Z")
 def test_it_lists_todays_sessions_with_intake_status_and_links(login, practitioner):
-    chloe = ClientFactory(first_name="Chloe", last_name="Martin", password=None)
+    chloe = ClientFactory(first_name="Chloe", last_name="Martin")
     appointment = _at(practitioner, datetime(2026, 6, 10, 10, 0, tzinfo=LONDON), client=chloe)
     submission = submit_intake(chloe, valid_answers(epilepsy="yes"))
     response = _day(login(practitioner.user))
@@ -48,7 +48,7 @@ def test_it_lists_todays_sessions_with_intake_status_and_links(login, practition
 def test_other_days_other_practitioners_and_cancellations_are_not_listed(login, practitioner):
     _at(practitioner, datetime(2026, 6, 11, 10, 0, tzinfo=LONDON))
     _at(practitioner, datetime(2026, 6, 10, 11, 0, tzinfo=LONDON), status=AppointmentStatus.CANCELLED)
-    _at(PractitionerFactory(user__password=None), datetime(2026, 6, 10, 12, 0, tzinfo=LONDON))
+    _at(PractitionerFactory(), datetime(2026, 6, 10, 12, 0, tzinfo=LONDON))
     assert _day(login(practitioner.user)).context["rows"] == []
 
 
@@ -68,7 +68,7 @@ def test_the_day_follows_the_clinic_zone_on_the_autumn_clock_change(login, pract
 def test_the_day_follows_the_clinic_zone_on_the_spring_clock_change_in_new_york(login, practitioner):
     ClinicSettings.objects.filter(pk=1).update(time_zone="America/New_York")
     location = LocationFactory(time_zone="America/New_York")
-    ny = PractitionerFactory(user__password=None, location=location)
+    ny = PractitionerFactory(location=location)
     # 8 Mar 2026 in New York lasts 23 hours; 23:30 EDT is 03:30 UTC the next day.
     late = _at(ny, datetime(2026, 3, 8, 23, 30, tzinfo=NEW_YORK))
     _at(ny, datetime(2026, 3, 9, 1, 0, tzinfo=NEW_YORK))
@@ -87,7 +87,7 @@ def test_another_day_can_be_opened(login, practitioner):
 
 @time_machine.travel("2026-06-10 07:00Z")
 def test_a_written_note_and_a_due_reassessment_are_shown(login, practitioner):
-    chloe = ClientFactory(password=None)
+    chloe = ClientFactory()
     for month, day in [(5, 13), (5, 20), (5, 27), (6, 3)]:  # four completed sessions: today is the fifth
         _at(practitioner, datetime(2026, month, day, 10, 0, tzinfo=LONDON), client=chloe,
             status=AppointmentStatus.COMPLETED)
@@ -103,7 +103,7 @@ def test_a_written_note_and_a_due_reassessment_are_shown(login, practitioner):
 def test_an_account_without_a_practitioner_profile_sees_an_explanation(login, db):
     from tests.factories import UserFactory
 
-    html = _day(login(UserFactory(role="practitioner", password=None))).content.decode()
+    html = _day(login(UserFactory(role="practitioner"))).content.decode()
     assert "not linked to a practitioner profile" in html
 
 
@@ -111,7 +111,7 @@ def test_an_account_without_a_practitioner_profile_sees_an_explanation(login, db
 def test_the_number_of_queries_does_not_grow_with_the_day(login, practitioner, django_assert_num_queries, count):
     with time_machine.travel("2026-06-10 06:00Z"):
         for index in range(count):
-            client = ClientFactory(password=None)
+            client = ClientFactory()
             # 80 minutes apart: a session and its buffer never overlap (PostgreSQL refuses that)
             _at(practitioner, datetime(2026, 6, 10, 7, 0, tzinfo=LONDON) + timedelta(minutes=80 * index),
                 client=client)

@@ -26,7 +26,7 @@ def _reassessment_post(signals_value: int, acne: int) -> dict:
 
 
 def _complete_sessions(client, count):
-    practitioner = PractitionerFactory(user__password=None)
+    practitioner = PractitionerFactory()
     return [AppointmentFactory(client=client, practitioner=practitioner, status=AppointmentStatus.COMPLETED,
                                starts_at=timezone.now() - timedelta(days=7 * (count - i))) for i in range(count)]
 
@@ -63,7 +63,7 @@ def test_a_check_in_with_missing_answers_is_refused_and_kept(login, client_user)
 
 def test_a_practitioner_records_a_reassessment_with_the_session_number(login, client_user):
     _complete_sessions(client_user, 5)
-    practitioner = PractitionerFactory(user__password=None).user
+    practitioner = PractitionerFactory().user
     response = login(practitioner).post(reverse("intake:client_reassess", args=[client_user.pk]),
                                         _reassessment_post(3, acne=2))
     assert response["Location"] == reverse("intake:client_progress", args=[client_user.pk])
@@ -107,7 +107,7 @@ def test_the_progress_page_without_data_explains_itself(login, client_user):
 
 def test_the_practitioner_sees_the_same_chart(login, client_user):
     submit_intake(client_user, valid_answers(signals=2))
-    practitioner = PractitionerFactory(user__password=None).user
+    practitioner = PractitionerFactory().user
     response = login(practitioner).get(reverse("intake:client_progress", args=[client_user.pk]))
     assert response.status_code == 200
     assert "Progress: Chloe Martin" in response.content.decode()

@@ -18,12 +18,12 @@ PLAN = {"assessment": "Lung heat with yin deficiency.", "plan_sessions": 10, "pl
 
 @pytest.fixture
 def practitioner(db):
-    return PractitionerFactory(user__password=None).user
+    return PractitionerFactory().user
 
 
 @pytest.fixture
 def chloe(db):
-    return ClientFactory(first_name="Chloe", last_name="Martin", password=None)
+    return ClientFactory(first_name="Chloe", last_name="Martin")
 
 
 def _review(c, submission):
@@ -112,7 +112,7 @@ def test_a_bad_plan_is_explained_and_the_input_kept(login, practitioner, chloe):
 
 def test_the_first_reviewer_wins(login, practitioner, chloe):
     submission = submit_intake(chloe)
-    other = PractitionerFactory(user__password=None).user
+    other = PractitionerFactory().user
     login(practitioner).post(reverse("intake:mark_reviewed", args=[submission.pk]))
     login(other).post(reverse("intake:mark_reviewed", args=[submission.pk]))
     assert IntakeSubmission.objects.get(pk=submission.pk).reviewed_by == practitioner

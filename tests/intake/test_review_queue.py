@@ -14,7 +14,7 @@ from tests.intake.helpers import fill_draft, submit_intake, valid_answers
 
 @pytest.fixture
 def practitioner(db):
-    return PractitionerFactory(user__password=None)
+    return PractitionerFactory()
 
 
 def _book(practitioner, client, days=2, **kwargs):
@@ -28,7 +28,7 @@ def _rows(response):
 
 def test_flagged_intakes_come_first_then_what_needs_reading(login, practitioner):
     names = ["Reviewed", "Missing", "Flagged", "Sent", "Draft"]
-    clients = {n: ClientFactory(first_name=n, password=None) for n in names}
+    clients = {n: ClientFactory(first_name=n) for n in names}
     for days, name in enumerate(names, start=1):
         _book(practitioner, clients[name], days=days)
     services.intake_mark_reviewed(submission=submit_intake(clients["Reviewed"]), practitioner=practitioner.user)
@@ -46,7 +46,7 @@ def test_flagged_intakes_come_first_then_what_needs_reading(login, practitioner)
 
 
 def test_a_client_with_a_course_appears_once_with_the_next_session(login, practitioner):
-    chloe = ClientFactory(first_name="Chloe", password=None)
+    chloe = ClientFactory(first_name="Chloe")
     first = _book(practitioner, chloe, days=1)
     _book(practitioner, chloe, days=8)
     response = login(practitioner.user).get(reverse("intake:review_queue"))
@@ -54,25 +54,25 @@ def test_a_client_with_a_course_appears_once_with_the_next_session(login, practi
 
 
 def test_it_shows_only_my_clients_unless_asked_for_the_whole_clinic(login, practitioner):
-    mine, theirs = ClientFactory(first_name="Mine", password=None), ClientFactory(first_name="Theirs", password=None)
+    mine, theirs = ClientFactory(first_name="Mine"), ClientFactory(first_name="Theirs")
     _book(practitioner, mine)
-    _book(PractitionerFactory(user__password=None), theirs)
+    _book(PractitionerFactory(), theirs)
     c = login(practitioner.user)
     assert [n for n, _ in _rows(c.get(reverse("intake:review_queue")))] == ["Mine"]
     assert {n for n, _ in _rows(c.get(reverse("intake:review_queue") + "?all=1"))} == {"Mine", "Theirs"}
 
 
 def test_past_cancelled_and_far_sessions_are_left_out(login, practitioner):
-    _book(practitioner, ClientFactory(first_name="Past", password=None), days=-1)
-    _book(practitioner, ClientFactory(first_name="Cancelled", password=None), status=AppointmentStatus.CANCELLED)
-    _book(practitioner, ClientFactory(first_name="Far", password=None), days=30)
+    _book(practitioner, ClientFactory(first_name="Past"), days=-1)
+    _book(practitioner, ClientFactory(first_name="Cancelled"), status=AppointmentStatus.CANCELLED)
+    _book(practitioner, ClientFactory(first_name="Far"), days=30)
     response = login(practitioner.user).get(reverse("intake:review_queue"))
     assert _rows(response) == []
     assert "No upcoming sessions" in response.content.decode()
 
 
 def test_a_wait_that_blocks_the_booked_date_needs_review(login, practitioner):
-    chloe = ClientFactory(first_name="Chloe", password=None)
+    chloe = ClientFactory(first_name="Chloe")
     _book(practitioner, chloe, days=3)
     botox = (timezone.localdate() - timedelta(days=2)).isoformat()
     services.intake_mark_reviewed(submission=submit_intake(chloe, valid_answers(botox_date=botox)),
@@ -85,7 +85,7 @@ def test_a_wait_that_blocks_the_booked_date_needs_review(login, practitioner):
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_number_of_queries_does_not_grow_with_the_clients(login, practitioner, django_assert_num_queries, count):
     for index in range(count):
-        client = ClientFactory(password=None)
+        client = ClientFactory()
         AppointmentFactory(client=client, practitioner=practitioner,  # 80 minutes apart: no overlap
                            starts_at=timezone.now() + timedelta(days=1, minutes=80 * index))
         if index % 2:

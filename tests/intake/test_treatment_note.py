@@ -18,12 +18,12 @@ NOTE = {"face_points": "LI20, ST3, Yintang", "body_points": "LU7, LI4", "needle_
 
 @pytest.fixture
 def practitioner(db):
-    return PractitionerFactory(user__password=None)
+    return PractitionerFactory()
 
 
 @pytest.fixture
 def session(practitioner):
-    return AppointmentFactory(practitioner=practitioner, client=ClientFactory(password=None),
+    return AppointmentFactory(practitioner=practitioner, client=ClientFactory(),
                               starts_at=timezone.now() - timedelta(minutes=70), status=AppointmentStatus.COMPLETED)
 
 
