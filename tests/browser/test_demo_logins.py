@@ -1,0 +1,54 @@
+"""Issue 2's promise, in a real browser: the home page, sign-up, and each demo login's landing page."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from clinic.core.demo import DEMO_PASSWORD
+
+LANDINGS = [
+    ("client@demo.clinic", "/book/my/", "My appointments"),
+    ("ana@demo.clinic", "/intake/day/", "Today"),
+    ("desk@demo.clinic", "/desk/", re.compile(r"\w+day \d{1,2} \w+ \d{4}")),  # the calendar's day
+    ("manager@demo.clinic", "/manage/", "Manage the clinic"),
+]
+
+
+@pytest.fixture
+def demo_clinic(transactional_db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+
+
+def test_a_visitor_reads_about_facial_acupuncture_and_finds_booking(page, demo_clinic, screenshot):
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Facial acupuncture")
+    expect(page.get_by_text("Fewer fine lines and wrinkles")).to_be_visible()
+    screenshot(page, "home")
+    page.get_by_test_id("book-cta").click()
+    expect(page).to_have_url(re.compile(r"/book/"))
+    expect(page.get_by_text("Initial facial acupuncture consultation").first).to_be_visible()
+
+
+@pytest.mark.parametrize(("email", "path", "heading"), LANDINGS, ids=[e.split("@")[0] for e, _, _ in LANDINGS])
+def test_each_demo_login_lands_on_its_roles_page(page, demo_clinic, log_in, screenshot, email, path, heading):
+    log_in(page, email, DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?$"))
+    expect(page.get_by_role("heading", level=1).first).to_contain_text(heading)
+    screenshot(page, f"landing-{email.split('@')[0]}")
+
+
+def test_a_visitor_signs_up_from_the_home_page(page, demo_clinic):
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("First name").fill("Nadia")
+    page.get_by_label("Last name").fill("Khan")
+    page.get_by_label("Email").fill("nadia@example.com")
+    page.get_by_label("Phone").fill("07700 900777")
+    page.get_by_label("Date of birth").fill("1988-02-14")
+    page.locator("#id_password1").fill("plum-blossom-2026")
+    page.locator("#id_password2").fill("plum-blossom-2026")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_text("We have emailed a link to confirm nadia@example.com")).to_be_visible()
+    expect(page.get_by_role("heading", level=1).first).to_contain_text("My appointments")
