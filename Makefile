@@ -35,7 +35,8 @@ test: $(STAMP) var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) var
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/availability.py
+	$(BIN)/python bench/front_desk_calendar.py
 
 clean:
 	rm -rf var/clinic.sqlite3* var/broker var/celerybeat-schedule*

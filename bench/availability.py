@@ -21,8 +21,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on the path, where sibling scripts (bench/calendar.py)
-# would shadow standard modules of the same name: use the project root instead.
+# Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/

@@ -3,9 +3,10 @@ re-check everything, so a tampered value can at worst be refused with a message.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django import forms
+from django.utils import timezone
 
 from booking.models import Location, Practitioner, Service, Weekday
 from clinic.accounts.models import User
@@ -67,6 +68,9 @@ class ClientQuickCreateForm(forms.Form):
         return phone
 
 
+MAX_DAYS_AHEAD = 730
+
+
 class _ScheduleForm(forms.Form):
     """Date + practitioner + chosen free time, shared by booking and moving."""
 
@@ -77,10 +81,20 @@ class _ScheduleForm(forms.Form):
 
     def __init__(self, *args, location: Location, service: Service | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.location = location
         qs = Practitioner.objects.filter(is_active=True, locations=location).select_related("user")
         if service is not None:
             qs = qs.filter(services=service)
         self.fields["practitioner"].queryset = qs
+
+    def clean_date(self) -> date:
+        day = self.cleaned_data["date"]
+        today = timezone.localdate(timezone=self.location.tz)
+        if day < today:
+            raise forms.ValidationError("That date has passed. Please choose today or a later date.")
+        if day > today + timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError("Please choose a date within the next two years.")
+        return day
 
     def clean(self):
         cleaned = super().clean()
@@ -134,8 +148,13 @@ class WaitlistEntryForm(forms.Form):
                                                   help_text="Practical notes only. No clinical details.")
 
 
+# Dates the pages accept from a query string; anything else falls back to today (no overflow at 9999).
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def parse_date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and EARLIEST <= day <= LATEST else None

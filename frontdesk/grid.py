@@ -288,8 +288,8 @@ def calendar_grid(
         weekday = axis.day.weekday()
         closures = _off_shades(axis, data.time_off.get(None, []), "closed", "Clinic closed")
         if mode == ROOMS:
-            opening = data.opening.get(weekday)
-            work = (_interval_shades(axis, opening, tz, "work") if data.opening
+            # No opening hours at all: no restriction; hours on other days only: closed today.
+            work = (_interval_shades(axis, data.opening.get(weekday, []), tz, "work") if data.opening
                     else [Shade(0, axis.minutes, "work")])
             for room in rooms:
                 columns[(axis.day, room.pk)] = Column(day=axis.day, title=room.name, short=room.name, room_id=room.pk,

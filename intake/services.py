@@ -279,7 +279,9 @@ def intake_request_deliver(*, request_id: int) -> bool:
     context = {"client": client, "link": link, "valid_days": valid_days, "clinic": ClinicSettings.load(),
                "appointment": appointment,
                "local_start": appointment.starts_at.astimezone(appointment.location.tz) if appointment else None}
-    body = render_to_string("intake/email/intake_request.txt", context)
+    # The date filter shows times in the active zone: make that the visit's own zone, not the worker's.
+    with timezone.override(appointment.location.tz if appointment else context["clinic"].tz):
+        body = render_to_string("intake/email/intake_request.txt", context)
     try:
         send_mail("Your questionnaire before your visit", body, None, [client.email])
     except Exception:

@@ -187,6 +187,12 @@ def _client_step(request, location: Location | None):
     return render(request, "frontdesk/book_client.html", context)
 
 
+def _can_list_slots(form) -> bool:
+    """Free times can be shown when date, practitioner (and service) are fine, even if no time is chosen."""
+    needed = [name for name in ("service", "practitioner", "date") if name in form.fields]
+    return all(name in form.cleaned_data for name in needed)
+
+
 def _schedule_data(request, defaults: dict):
     """POST as sent; on GET the defaults overlaid with what the query string says (slot preview)."""
     if request.method == "POST":
@@ -212,10 +218,11 @@ def book(request):
                                     "practitioner": ""})
     form = BookingForm(data, location=location)
     error, alternatives, groups = None, [], []
-    if form.is_valid():
+    valid = form.is_valid()
+    if _can_list_slots(form):
         service, practitioner = form.cleaned_data["service"], form.cleaned_data["practitioner"]
-        slot = form.cleaned_data["slot"]
-        if request.method == "POST" and slot:
+        slot = form.cleaned_data.get("slot")
+        if valid and request.method == "POST" and slot:
             chosen = _chosen_practitioner(slot)
             try:
                 if chosen is None:
@@ -258,9 +265,10 @@ def appointment_move(request, pk: int):
     data = _schedule_data(request, {"date": local.date().isoformat(), "practitioner": appointment.practitioner_id})
     form = MoveForm(data, location=location, service=appointment.service)
     error, alternatives, groups = None, [], []
-    if form.is_valid():
-        slot = form.cleaned_data["slot"]
-        if request.method == "POST" and slot:
+    valid = form.is_valid()
+    if _can_list_slots(form):
+        slot = form.cleaned_data.get("slot")
+        if valid and request.method == "POST" and slot:
             chosen = _chosen_practitioner(slot)
             try:
                 if chosen is None:
@@ -283,7 +291,7 @@ def appointment_move(request, pk: int):
                 return redirect(safe_next(request, _calendar_url(appointment)))
         groups = _group(_slots(service=appointment.service, location=location, day=form.cleaned_data["date"],
                                practitioner=form.cleaned_data["practitioner"], ignore_pk=appointment.pk), location)
-    elif wants_json:
+    if wants_json and not valid:
         return JsonResponse({"ok": False, "message": "Please choose one of the free times shown."}, status=400)
     context = {"appointment": appointment, "form": form, "groups": groups, "error": error,
                "alternatives": alternatives, "location": location, "tzname": location.time_zone,

@@ -97,7 +97,7 @@ def intake_badges(intake) -> list[tuple[str, str]]:
 
 def _decorate(grid, *, can_manage: bool, back: str) -> None:
     """Everything a block shows, as plain strings: a week holds hundreds of blocks, and one lookup per
-    value keeps the template fast (see bench/calendar.py)."""
+    value keeps the template fast (see bench/front_desk_calendar.py)."""
     detail = reverse("frontdesk:appointment", args=[0]).replace("/0/", "/{}/")
     move = reverse("frontdesk:appointment_move", args=[0]).replace("/0/", "/{}/")
     labels = dict(AppointmentStatus.choices)

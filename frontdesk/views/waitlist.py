@@ -118,7 +118,9 @@ def waitlist_join(request):
             return redirect("frontdesk:waitlist_join")
     entries = list(WaitlistEntry.objects.filter(client=request.user, status=EntryStatus.WAITING)
                    .select_related("service", "practitioner__user", "location"))
-    return render(request, "frontdesk/waitlist_join.html", {"form": form, "entries": entries, "location": location})
+    return render(request, "frontdesk/waitlist_join.html", {
+        "form": form, "entries": entries, "location": location,
+        "locations": list(Location.objects.filter(is_active=True).order_by("name"))})
 
 
 @require(Cap.BOOK_ONLINE)

@@ -59,3 +59,10 @@ def test_resend_returns_to_the_page_it_came_from_but_never_offsite(client):
     url = reverse("accounts:resend_verification")
     assert client.post(url, {"next": "/book/my/"})["Location"] == "/book/my/"
     assert client.post(url, {"next": "https://evil.example/"})["Location"] == reverse("accounts:profile")
+
+
+def test_plain_text_emails_are_not_html_escaped(mailoutbox):
+    from clinic.accounts.services import verification_email_send
+
+    verification_email_send(user=ClientFactory(first_name="Siobhán O'Brien & Co"))
+    assert "Siobhán O'Brien & Co" in mailoutbox[0].body

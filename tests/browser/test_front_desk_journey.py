@@ -76,9 +76,9 @@ def test_a_front_desk_day(page, live_server, log_in, screenshot):
     page.get_by_role("button", name="Add client and continue").click()
     page.get_by_role("heading", name="New booking for Nina Phone").wait_for()
     page.get_by_label("Practitioner").select_option(label="Li Wei")
-    page.get_by_label("Date").fill(tomorrow.isoformat())
-    page.get_by_label("Date").dispatch_event("change")
+    page.get_by_label("Date").fill(tomorrow.isoformat())  # fires "change": htmx shows that day's times
     page.locator(f"#fd-slots[data-date='{tomorrow.isoformat()}'][data-practitioner='{li.pk}']").wait_for()
+    page.wait_for_load_state("networkidle")
     page.locator("#fd-slots fieldset", has_text="Li Wei").get_by_text("09:00", exact=True).click()
     screenshot(page, "front-desk-phone-booking")
     page.get_by_role("button", name="Book this time").click()
@@ -153,6 +153,7 @@ def test_dragging_a_session_onto_a_taken_time_shows_the_conflict_and_snaps_back(
     screenshot(page, "front-desk-drag-conflict")
     chloe_session.refresh_from_db()
     assert chloe_session.practitioner == ana and chloe_session.starts_at.astimezone(location.tz).hour == 10
+    page.wait_for_load_state("networkidle")  # the grid has been reloaded as it was
     page.locator(f".fd-col[data-practitioner='{ana.pk}'] .fd-appt", has_text="Chloe Martin").wait_for()
 
     drop_at(12)

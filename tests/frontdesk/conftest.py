@@ -2,6 +2,7 @@
 (Ana and Li) working 09:00-17:00 every day, a follow-up and an initial-consultation service.
 
 Time is frozen with ``time_machine`` in the tests themselves; ``LONDON`` helps build instants.
+Clients made in bulk come from ``QuickClientFactory`` (no password hashing: Argon2 per row is slow).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import pytest
 from booking.models import AppointmentStatus
 from tests.factories import (
     AppointmentFactory,
-    ClientFactory,
     LocationFactory,
     PractitionerFactory,
     RoomFactory,
     ServiceFactory,
 )
+
+from .factories import QuickClientFactory
 
 LONDON = ZoneInfo("Europe/London")
 EVERY_DAY = {d: [(time(9), time(17))] for d in range(7)}
@@ -55,7 +57,7 @@ def appointment(clinic):
               status=AppointmentStatus.BOOKED, **extra):
         service = service or clinic.follow_up
         return AppointmentFactory(
-            client=client or ClientFactory(), practitioner=practitioner or clinic.ana, service=service,
+            client=client or QuickClientFactory(), practitioner=practitioner or clinic.ana, service=service,
             location=clinic.location, room=room or clinic.jade, starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=service.duration_minutes),
             blocked_until=starts_at + timedelta(minutes=service.duration_minutes + service.buffer_after_minutes),
@@ -69,8 +71,3 @@ def desk(login, front_desk_user):
     """The Django test client logged in as the front desk."""
     return login(front_desk_user)
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password per user; Argon2 makes 100-client tests slow for no benefit here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

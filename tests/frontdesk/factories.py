@@ -18,3 +18,12 @@ class WaitlistEntryFactory(factory.django.DjangoModelFactory):
     time_of_day = TimeOfDay.ANY
     source = EntrySource.ONLINE
     added_by = factory.SelfAttribute("client")
+
+
+class QuickClientFactory(ClientFactory):
+    """A client with an unusable password: no Argon2 hashing, for tests that make clients in bulk."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    password = factory.PostGenerationMethodCall("set_unusable_password")

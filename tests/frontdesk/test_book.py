@@ -84,6 +84,7 @@ def test_it_rejects_a_tampered_or_missing_time(desk, clinic):
     assert "Please choose one of the free times shown." in tampered.content.decode()
     missing = _post(desk, chloe, clinic, clinic.ana, at(2026, 3, 2, 10), slot="")
     assert "Please choose one of the free times shown." in missing.content.decode()
+    assert missing.context["groups"]  # the free times are still there to choose from
     naive = _post(desk, chloe, clinic, clinic.ana, at(2026, 3, 2, 10), slot=f"{clinic.ana.pk}@2026-03-02T10:00:00")
     assert naive.status_code == 200
     assert not Appointment.objects.exists()
@@ -100,8 +101,11 @@ def test_it_refuses_a_practitioner_who_does_not_offer_the_service(desk, clinic):
 
 @time_machine.travel(MONDAY, tick=False)
 def test_it_refuses_a_past_time(desk, clinic):
-    response = _post(desk, ClientFactory(), clinic, clinic.ana, at(2026, 3, 1, 10))
-    assert "in the past" in response.context["error"]
+    earlier_today = _post(desk, ClientFactory(), clinic, clinic.ana, at(2026, 3, 2, 7))  # it is 08:00
+    assert "in the past" in earlier_today.context["error"]
+    yesterday = _post(desk, ClientFactory(), clinic, clinic.ana, at(2026, 3, 1, 10))
+    assert "That date has passed." in yesterday.content.decode()
+    assert not Appointment.objects.exists()
 
 
 def test_the_first_step_finds_clients_by_name_email_or_phone(desk, clinic):
@@ -154,3 +158,19 @@ def test_quick_create_needs_a_phone_number(desk, clinic):
         "first_name": "Nina", "last_name": "New", "email": "nina@example.com", "phone": "n/a"})
     assert "Please enter a phone number we can call." in response.content.decode()
     assert not User.objects.filter(email="nina@example.com").exists()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_dates_in_the_past_or_far_ahead_get_a_clear_message(desk, clinic):
+    chloe = ClientFactory()
+    past = desk.get(URL, {"client": chloe.pk, "service": clinic.follow_up.pk, "date": "2026-03-01"})
+    assert "That date has passed." in past.content.decode() and past.context["groups"] == []
+    far = desk.get(URL, {"client": chloe.pk, "service": clinic.follow_up.pk, "date": "9999-12-31"})
+    assert far.status_code == 200 and "within the next two years" in far.content.decode()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_calendar_survives_any_date_in_the_address(desk, clinic):
+    for value in ("9999-12-31", "0001-01-01", "2026-13-01"):
+        response = desk.get(reverse("frontdesk:calendar"), {"date": value, "view": "week"})
+        assert response.status_code == 200 and response.context["params"].day.isoformat() == "2026-03-02"

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from booking.models import AppointmentStatus, Break, TimeOff
+from booking.models import AppointmentStatus, Break, OpeningHours, TimeOff
 from tests.factories import ClientFactory, LocationFactory, PractitionerFactory, RoomFactory
 
 from .conftest import at
@@ -189,6 +189,19 @@ def test_the_room_view_has_a_column_per_room(desk, clinic, appointment):
     assert list(columns) == ["Jade room", "Lotus room"]
     assert [b.appointment for b in columns["Lotus room"].blocks] == [in_lotus]
     assert columns["Jade room"].blocks == []
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_room_view_shades_the_locations_opening_hours(desk, clinic):
+    for weekday in range(6):  # Monday to Saturday, 08:30-19:30; closed on Sunday
+        OpeningHours.objects.create(location=clinic.location, weekday=weekday, opens=time(8, 30),
+                                    closes=time(19, 30))
+    monday = _columns_by_title(desk.get(URL, {"date": "2026-03-02", "mode": "rooms"}).context["grid"])
+    assert [(s.kind, s.top) for s in monday["Jade room"].shades] == [("work", 30)]  # the grid starts at 08:00
+    week = desk.get(URL, {"date": "2026-03-02", "mode": "rooms", "view": "week"})
+    assert week.status_code == 200
+    sunday = [c for c in week.context["grid"].columns if c.day.isoformat() == "2026-03-08"]
+    assert [c.shades for c in sunday] == [[], []]  # closed all day
 
 
 @time_machine.travel(MONDAY, tick=False)

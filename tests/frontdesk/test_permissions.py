@@ -82,3 +82,21 @@ def test_clients_see_join_the_waitlist_and_staff_do_not(login, clinic):
     assert reverse("frontdesk:waitlist_join") in client_nav
     desk_nav = login(UserFactory(role=F)).get(reverse("core:home")).content.decode()
     assert reverse("frontdesk:waitlist_join") not in desk_nav and reverse("frontdesk:waitlist") in desk_nav
+
+
+@pytest.mark.parametrize(("role", "expected"), [(C, 403), (P, 403), (F, 302), (M, 302)])
+def test_only_the_desk_and_managers_remove_waitlist_entries(client, clinic, role, expected):
+    from .factories import WaitlistEntryFactory
+
+    entry = WaitlistEntryFactory(service=clinic.follow_up, location=clinic.location)
+    client.force_login(_user(role), backend="clinic.accounts.backends.EmailBackend")
+    assert client.post(reverse("frontdesk:waitlist_remove", args=[entry.pk])).status_code == expected
+
+
+@pytest.mark.parametrize("role", [P, F, M])
+def test_staff_cannot_use_the_clients_leave_button(client, clinic, role):
+    from .factories import WaitlistEntryFactory
+
+    entry = WaitlistEntryFactory(service=clinic.follow_up, location=clinic.location)
+    client.force_login(_user(role), backend="clinic.accounts.backends.EmailBackend")
+    assert client.post(reverse("frontdesk:waitlist_leave", args=[entry.pk])).status_code == 403

@@ -17,7 +17,7 @@ from frontdesk.tokens import read_offer_token
 from tests.factories import ClientFactory, ServiceFactory
 
 from .conftest import at
-from .factories import WaitlistEntryFactory
+from .factories import QuickClientFactory, WaitlistEntryFactory
 
 MONDAY = at(2026, 3, 2, 8, 0)
 TUESDAY_10 = at(2026, 3, 3, 10, 0)
@@ -30,7 +30,7 @@ def waiting(clinic):
 
     def _wait(name: str, **prefs):
         prefs.setdefault("service", clinic.follow_up)
-        return WaitlistEntryFactory(client=ClientFactory(first_name=name, last_name="Waiting"),
+        return WaitlistEntryFactory(client=QuickClientFactory(first_name=name, last_name="Waiting"),
                                     location=clinic.location, created_at=MONDAY - timedelta(days=30 - next(joined)),
                                     **prefs)
 
@@ -300,18 +300,20 @@ def test_two_simultaneous_accepts_give_the_time_to_exactly_one(clinic, appointme
     def accept(offer):
         try:
             barrier.wait()
-            with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False):
-                results.append(services.waitlist_offer_accept(offer=offer))
+            results.append(services.waitlist_offer_accept(offer=offer))
         except services.OfferUnavailable as exc:
             results.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=accept, args=(o,)) for o in offers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # One travel for all threads (time-machine patches the clock process-wide; entering it in each
+    # thread could unwind out of order and leave the clock frozen for later tests).
+    with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False):
+        threads = [threading.Thread(target=accept, args=(o,)) for o in offers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     booked = [r for r in results if isinstance(r, Appointment)]
     refused = [r for r in results if isinstance(r, services.OfferUnavailable)]
     assert len(booked) == 1 and len(refused) == 1

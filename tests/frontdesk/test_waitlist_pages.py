@@ -15,7 +15,7 @@ from frontdesk.tokens import make_offer_token
 from tests.factories import ClientFactory, ServiceFactory
 
 from .conftest import at
-from .factories import WaitlistEntryFactory
+from .factories import QuickClientFactory, WaitlistEntryFactory
 
 MONDAY = at(2026, 3, 2, 8, 0)
 JOIN = reverse("frontdesk:waitlist_join")
@@ -122,7 +122,7 @@ def test_the_desk_sees_the_waitlist_in_order_with_open_offers_and_can_remove(des
 @time_machine.travel(MONDAY, tick=False)
 def test_the_waitlist_page_query_count_does_not_grow(desk, clinic, django_assert_max_num_queries):
     for _ in range(30):
-        WaitlistEntryFactory(service=clinic.follow_up, location=clinic.location)
+        WaitlistEntryFactory(client=QuickClientFactory(), service=clinic.follow_up, location=clinic.location)
     with django_assert_max_num_queries(10):
         assert len(desk.get(DESK).context["entries"]) == 30
 
@@ -200,3 +200,15 @@ def test_a_forged_or_mismatched_link_is_a_clear_404(client, offer):
     mismatched = signing.dumps({"o": offer.pk, "e": offer.entry_id + 1}, salt="frontdesk.waitlist-offer")
     response = client.get(reverse("frontdesk:waitlist_offer", args=[mismatched]))
     assert response.status_code == 404 and "This link does not work" in response.content.decode()
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_client_chooses_the_clinic_when_there_are_several(login, clinic, returning_client):
+    from tests.factories import LocationFactory, PractitionerFactory
+
+    other = LocationFactory(name="Zeta clinic")
+    PractitionerFactory(location=other, services=[clinic.follow_up])
+    client = login(returning_client)
+    assert "Zeta clinic" in client.get(JOIN).content.decode()
+    client.post(JOIN, {"location": other.pk, "service": clinic.follow_up.pk, "time_of_day": "any"})
+    assert WaitlistEntry.objects.get(client=returning_client).location == other

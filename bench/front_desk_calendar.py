@@ -1,6 +1,6 @@
 """How fast is the front-desk calendar on a full week? Prints timings and query counts, asserts nothing.
 
-    .venv/bin/python bench/calendar.py [--appointments 500] [--practitioners 8] [--repeat 5]
+    .venv/bin/python bench/front_desk_calendar.py [--appointments 500] [--practitioners 8] [--repeat 5]
 
 Builds a throwaway test database (SQLite in memory, or a fresh ``test_...`` database next to
 ``DATABASE_URL`` on PostgreSQL, dropped at the end) with one location, N practitioners each in their
@@ -8,23 +8,19 @@ own room working 08:00-20:00 every day with a lunch break, one client per appoin
 next week; then times the week view, the day view, the room view and the day sheet over HTTP.
 """
 
+import argparse
+import os
+import random
+import statistics
 import sys
+import tempfile
+import time as clock
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
-# This file is called calendar.py and runs as a script, so its folder is first on sys.path and would
-# shadow the standard library's ``calendar`` (which Django imports). Take the folder off the path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time as clock  # noqa: E402
-from datetime import datetime, time, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
+# Run as a script, Python puts bench/ first on the path: use the project root instead.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
