@@ -34,6 +34,12 @@ run: $(STAMP) var
 test: $(STAMP) var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+screenshots: $(STAMP) var
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
+
 bench: $(STAMP) var
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/front_desk_calendar.py

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.models import BaseUserManager
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string

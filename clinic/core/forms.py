@@ -8,7 +8,9 @@ from .models import ClinicSettings
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = ClinicSettings
-        exclude = ["updated_at"]
+        fields = ["name", "address", "phone", "email", "time_zone", "minimum_notice_hours",
+                  "booking_horizon_days", "slot_step_minutes", "cancellation_window_hours",
+                  "first_visit_must_be_initial", "reminder_hours_before", "waitlist_offer_hours"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = demo.seed()
-        self.stdout.write(self.style.SUCCESS("Demo clinic ready. Demo logins (password for all: %s):"
-                                             % demo.DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo clinic ready. Demo logins (password for all: {demo.DEMO_PASSWORD}):"))
         for role, email in logins:
             self.stdout.write(f"  {role:<14} {email}")
