@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time as clock
@@ -23,6 +22,8 @@ from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
+from bench.harness import throwaway_database, timed  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
@@ -93,19 +94,9 @@ def build(*, appointments: int, days: int, seed: int = 7):
 
 
 def measure(label: str, fn, repeat: int) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings = []
-    result = None
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            started = clock.perf_counter()
-            result = fn()
-            timings.append((clock.perf_counter() - started) * 1000)
+    median, best, queries, result = timed(fn, repeat)
     size = len(result) if hasattr(result, "__len__") else "-"
-    print(f"  {label:<44} median {statistics.median(timings):8.1f} ms   best {min(timings):8.1f} ms   "
-          f"queries {len(queries):3d}   items {size}")
+    print(f"  {label:<44} median {median:8.1f} ms   best {best:8.1f} ms   queries {queries:3d}   items {size}")
 
 
 def main() -> None:
@@ -115,22 +106,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    import django
+    with throwaway_database():
+        from django.db import connection
+        from django.test import Client
+        from django.urls import reverse
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-    from django.urls import reverse
+        from booking.selectors import available_slots, course_plan, first_per_start
 
-    from booking.selectors import available_slots, course_plan, first_per_start
-
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
         started = clock.perf_counter()
         location, service, practitioners, today, made = build(appointments=args.appointments, days=args.days)
         print(f"Database: {connection.vendor}; built 3 practitioners, {args.days} days, {made} appointments "
@@ -156,8 +138,6 @@ def main() -> None:
         week = (today + timedelta(days=14)).isoformat()
         measure("week page (HTTP, any practitioner + month)", lambda: browser.get(
             url, {"practitioner": "any", "week": week}).content, args.repeat)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ next week; then times the week view, the day view, the room view and the day she
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time as clock
@@ -21,6 +20,8 @@ from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.harness import throwaway_database, timed  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
@@ -88,20 +89,10 @@ def build(*, appointments: int, practitioners: int, seed: int = 11):
 
 
 def measure(label: str, fn, repeat: int) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings = []
-    size = 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            started = clock.perf_counter()
-            response = fn()
-            timings.append((clock.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-        size = len(response.content)
-    print(f"  {label:<36} median {statistics.median(timings):8.1f} ms   best {min(timings):8.1f} ms   "
-          f"queries {len(queries):3d}   {size / 1024:7.0f} KiB")
+    median, best, queries, response = timed(fn, repeat)
+    assert response.status_code == 200, response.status_code
+    print(f"  {label:<36} median {median:8.1f} ms   best {best:8.1f} ms   queries {queries:3d}   "
+          f"{len(response.content) / 1024:7.0f} KiB")
 
 
 def main() -> None:
@@ -111,20 +102,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    import django
+    with throwaway_database():
+        from django.db import connection
+        from django.test import Client
+        from django.urls import reverse
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-    from django.urls import reverse
-
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
         started = clock.perf_counter()
         location, monday, desk, made = build(appointments=args.appointments, practitioners=args.practitioners)
         print(f"Database: {connection.vendor}; built {args.practitioners} practitioners and {made} appointments "
@@ -142,8 +124,6 @@ def main() -> None:
         measure("day view", lambda: browser.get(url, base), args.repeat)
         measure("day view, whole day", lambda: browser.get(url, {**base, "full": "1"}), args.repeat)
         measure("day sheet", lambda: browser.get(sheet, base), args.repeat)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
