@@ -139,6 +139,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, set TRUSTED_PROXY_COUNT (how many proxies append to X-Forwarded-For) so that
+# lock-outs, consent records and the audit log see the client's address, not the proxy's.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # seconds
 
 # --- I18N / time ----------------------------------------------------------------------------
@@ -164,8 +170,12 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email ----------------------------------------------------------------------------------
-# Default: every email is stored in the in-app outbox (staff read it under /outbox/).
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "clinic.core.mail.OutboxEmailBackend")
+# Embedded default (DEBUG): every email is stored in the in-app outbox, read by staff under /outbox/.
+# Production (DEBUG=0) sends by SMTP unless EMAIL_BACKEND says otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "clinic.core.mail.OutboxEmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

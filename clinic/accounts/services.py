@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from .models import Role, User
 from .roles import grant_manager_rights
 from .signals import email_verified
-from .tokens import make_verification_token, read_verification_token
+from .tokens import make_verification_token, read_verification_token, token_matches_email
 
 
 class EmailTaken(Exception):
@@ -77,8 +77,8 @@ def email_verify(*, token: str) -> User | None:
     data = read_verification_token(token)
     if data is None:
         return None
-    user = User.objects.filter(pk=data["u"], email=data["e"]).first()
-    if user is None:
+    user = User.objects.filter(pk=data["u"]).first()
+    if user is None or not token_matches_email(data, user.email):
         return None
     # Conditional update: only the first click sends the signal.
     if User.objects.filter(pk=user.pk, email_verified_at=None).update(email_verified_at=timezone.now()):

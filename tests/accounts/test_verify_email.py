@@ -66,3 +66,15 @@ def test_plain_text_emails_are_not_html_escaped(mailoutbox):
 
     verification_email_send(user=ClientFactory(first_name="Siobhán O'Brien & Co"))
     assert "Siobhán O'Brien & Co" in mailoutbox[0].body
+
+
+def test_the_link_does_not_carry_the_email_address(mailoutbox):
+    import base64
+    import re
+
+    from clinic.accounts.services import verification_email_send
+
+    verification_email_send(user=ClientFactory(email="private.person@example.com"))
+    token = re.search(r"/accounts/verify/([^/\s]+)/", mailoutbox[0].body).group(1)
+    decoded = base64.urlsafe_b64decode(token.split(":")[0] + "==").decode(errors="ignore")
+    assert "private.person" not in token and "private.person" not in decoded

@@ -23,3 +23,12 @@ def test_postgres_refuses_to_change_or_delete_audit_rows():
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.get(pk=event.pk).action == "intake.view"
+
+
+def test_behind_a_trusted_proxy_it_records_the_clients_address(rf, settings):
+    from clinic.audit.services import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert client_ip(request) == "10.0.0.1"  # no proxy configured: forwarded headers are not trusted
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9"  # the address our proxy saw, not the spoofable first one

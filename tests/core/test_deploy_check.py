@@ -8,8 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_check_deploy_passes_with_production_environment(tmp_path):
-    env = {
+def _production_env(tmp_path) -> dict:
+    return {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},  # set for Playwright
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 3,
@@ -18,11 +18,24 @@ def test_check_deploy_passes_with_production_environment(tmp_path):
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CLINIC_VAR_DIR": str(tmp_path),
     }
+
+
+def test_check_deploy_passes_with_production_environment(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env=_production_env(tmp_path), capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_sends_real_email_not_to_the_in_app_outbox(tmp_path):
+    code = "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.CELERY_BROKER_URL)"
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                            env=_production_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    backend, broker = result.stdout.split()[-2:]
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert broker.startswith("redis://")
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
