@@ -6,10 +6,18 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
+from django.template import loader
 from django.utils import timezone
 
+from clinic.core.mail import SENSITIVE_HEADER
+
 from .models import Role, User
+
+# A browser's <input type="date"> only accepts ISO dates; the en-GB default (25/12/1990) shows as blank,
+# so a saved date of birth would vanish from the form and be wiped on the next save.
+ISO_DATE = "%Y-%m-%d"
 
 
 class _CrispyMixin:
@@ -17,7 +25,9 @@ class _CrispyMixin:
 
     def _setup_helper(self) -> None:
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", self.submit_label))
+        submit = Submit("submit", self.submit_label)
+        submit.field_classes = "btn btn-clinic"  # the clinic's green, like every other main action
+        self.helper.add_input(submit)
 
 
 class LoginForm(AuthenticationForm):
@@ -30,6 +40,17 @@ class LoginForm(AuthenticationForm):
     }
 
 
+def _clean_date_of_birth(dob: date | None) -> date | None:
+    if dob is None:
+        return dob
+    today = timezone.localdate()
+    if dob >= today:
+        raise forms.ValidationError("Date of birth must be in the past.")
+    if today.year - dob.year > 120:
+        raise forms.ValidationError("Please check the year of your date of birth.")
+    return dob
+
+
 class SignUpForm(_CrispyMixin, forms.ModelForm):
     submit_label = "Create my account"
     password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput,
@@ -39,7 +60,7 @@ class SignUpForm(_CrispyMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,13 +77,7 @@ class SignUpForm(_CrispyMixin, forms.ModelForm):
         return email
 
     def clean_date_of_birth(self) -> date:
-        dob = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if dob >= today:
-            raise forms.ValidationError("Date of birth must be in the past.")
-        if today.year - dob.year > 120:
-            raise forms.ValidationError("Please check the year of your date of birth.")
-        return dob
+        return _clean_date_of_birth(self.cleaned_data["date_of_birth"])
 
     def clean(self):
         cleaned = super().clean()
@@ -105,8 +120,26 @@ class ProfileForm(_CrispyMixin, forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "phone", "date_of_birth", "email_reminders", "sms_reminders",
                   "marketing_ok"]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
+        help_texts = {
+            "email_reminders": "An email before each session. Confirmations and changes are always emailed.",
+            "sms_reminders": "The clinic may text a reminder to the phone number above.",
+            "marketing_ok": "Occasional clinic news and offers by email. We never share your details.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_helper()
+
+    def clean_date_of_birth(self) -> date | None:
+        return _clean_date_of_birth(self.cleaned_data["date_of_birth"])
+
+
+class SignInLinkPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the email marked as carrying a sign-in link (see clinic.core.mail)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        EmailMultiAlternatives(subject, body, from_email, [to_email], headers={SENSITIVE_HEADER: "1"}).send()

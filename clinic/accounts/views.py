@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import LoginForm, ProfileForm, SignUpForm, StaffCreateForm
+from .forms import LoginForm, ProfileForm, SignInLinkPasswordResetForm, SignUpForm, StaffCreateForm
 from .models import Role, User
 from .permissions import Cap, require
 
@@ -119,6 +119,7 @@ def staff_create(request):
 
 
 password_reset = auth_views.PasswordResetView.as_view(
+    form_class=SignInLinkPasswordResetForm,
     template_name="accounts/password_reset.html",
     email_template_name="accounts/email/password_reset.txt",
     subject_template_name="accounts/email/password_reset_subject.txt",

@@ -1,8 +1,13 @@
-"""An email backend that stores messages in the ``OutboxEmail`` table (the embedded default)."""
+"""An email backend that stores messages in the ``OutboxEmail`` table (the embedded default).
+
+Senders mark emails that carry a sign-in link with the header ``X-Clinic-Sensitive: 1``.
+"""
 
 from __future__ import annotations
 
 from django.core.mail.backends.base import BaseEmailBackend
+
+SENSITIVE_HEADER = "X-Clinic-Sensitive"
 
 
 class OutboxEmailBackend(BaseEmailBackend):
@@ -28,6 +33,7 @@ class OutboxEmailBackend(BaseEmailBackend):
             OutboxEmail.objects.create(
                 from_email=message.from_email, to=", ".join(message.to + message.cc + message.bcc),
                 subject=message.subject, body=message.body, html_body=html, attachments=attachments,
+                sensitive=message.extra_headers.get(SENSITIVE_HEADER) == "1",
             )
             sent += 1
         return sent

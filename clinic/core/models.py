@@ -73,6 +73,9 @@ class OutboxEmail(models.Model):
     html_body = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True,
                                    help_text=_("[{filename, mimetype, content}] for text attachments"))
+    # Carries a sign-in link (verification, password reset, staff invite): only managers may read it,
+    # or front desk could take over a practitioner's account from the outbox.
+    sensitive = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
