@@ -90,7 +90,9 @@ class CourseForm(forms.Form):
         queryset=Practitioner.objects.none(), label="Practitioner", empty_label=None,
         help_text="A course stays with one practitioner.",
         error_messages={"invalid_choice": "Please choose one of the practitioners listed."})
-    first_day = forms.DateField(label="Starting from", widget=forms.DateInput(attrs={"type": "date"}),
+    # ISO format: a browser's date input shows the en-GB default (26/11/2026) as blank.
+    first_day = forms.DateField(label="Starting from",
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 error_messages={"invalid": "Please enter a date, e.g. 2026-03-10."})
     weekdays = forms.TypedMultipleChoiceField(
         label="On", choices=Weekday.choices, coerce=int,

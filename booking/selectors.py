@@ -379,14 +379,28 @@ def course_plan(*, service: Service, practitioner: Practitioner, location: Locat
     return plan
 
 
-def client_service_problem(*, client, service: Service, staff: bool = False) -> str | None:
-    """Rules about who may book what: new clients and the first-visit service."""
-    has_history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED).exists()
-    if has_history:
+def client_service_problem(*, client, service: Service, staff: bool = False,
+                           starts_at: datetime | None = None) -> str | None:
+    """Rules about who may book what: new clients and the first-visit service.
+
+    With ``starts_at`` only sessions before that time count as history: a follow-up booked ahead of the
+    client's (future) initial consultation would itself be their first visit.
+    """
+    history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
+    if starts_at is not None:
+        history = history.filter(starts_at__lt=starts_at)
+    if history.exists():
         return None
+    later = starts_at is not None and Appointment.objects.filter(client=client).exclude(
+        status=AppointmentStatus.CANCELLED).exists()
     if not service.new_clients_allowed:
+        if later:
+            return f"{service.name} is for returning clients. Please choose a time after your first visit."
         return f"{service.name} is for returning clients. Please book an initial consultation first."
     if not staff and ClinicSettings.load().first_visit_must_be_initial and not service.is_initial_consultation:
+        if later:
+            return ("This would come before your initial consultation, and your first visit needs to be the "
+                    "initial consultation. Please choose a time after it.")
         return "Your first visit needs to be the initial consultation, so we can take your full history."
     return None
 

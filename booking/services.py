@@ -177,7 +177,8 @@ def appointment_book(
         with transaction.atomic():
             _check_bookable(service=service, practitioner=practitioner, location=location, start=starts_at,
                             staff=staff)
-            problem = selectors.client_service_problem(client=client, service=service, staff=staff)
+            problem = selectors.client_service_problem(client=client, service=service, staff=staff,
+                                                       starts_at=starts_at)
             if problem:
                 raise BookingError(problem)
             is_first = not Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists()

@@ -19,12 +19,14 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.accounts.permissions import Cap, has_cap, require
+from intake.models import IntakeSubmission, SubmissionStatus
 
 from . import ics, selectors, services
 from .forms import CancelForm, CourseForm, RescheduleForm, SlotForm, format_start, parse_day
@@ -66,9 +68,20 @@ def _local(value: datetime, location: Location) -> datetime:
     return value.astimezone(location.tz)
 
 
-def _next_url(request) -> str:
-    """Where to come back after signing in; only our own relative paths."""
-    return request.get_full_path()
+def _next_url(service: Service, *, practitioner: Practitioner, location: Location, start: datetime,
+              any_practitioner: bool) -> str:
+    """Where to come back after signing in: this review page with the chosen slot in the query string,
+    also when the confirm was a POST (a session that expired on the review page must not lose the slot)."""
+    query = {"practitioner": practitioner.pk, "location": location.pk, "start": format_start(start)}
+    if any_practitioner:
+        query["any"] = "1"
+    return f"{reverse('booking:review', args=[service.slug])}?{urlencode(query)}"
+
+
+def _inside_change_window(request, start: datetime) -> int | None:
+    """The window in hours if a session at ``start`` could not be moved or cancelled online once booked."""
+    hours = request.clinic.cancellation_window_hours
+    return hours if hours and start - timezone.now() < timedelta(hours=hours) else None
 
 
 @dataclass
@@ -185,9 +198,12 @@ def start(request):
     services_qs = Service.objects.filter(is_active=True, bookable_online=True).order_by("duration_minutes")
     new_client = not (request.user.is_authenticated and Appointment.objects.filter(
         client=request.user, status__in=ACTIVE_STATUSES).exists())
+    initial_first = new_client and request.clinic.first_visit_must_be_initial
+    if initial_first:
+        # A newcomer can only start with the initial consultation: show it at the top, not last.
+        services_qs = services_qs.order_by("-is_initial_consultation", "duration_minutes")
     return render(request, "booking/start.html", {
-        "services": services_qs, "new_client": new_client,
-        "initial_first": new_client and request.clinic.first_visit_must_be_initial,
+        "services": services_qs, "new_client": new_client, "initial_first": initial_first,
     })
 
 
@@ -264,15 +280,18 @@ def review(request, slug: str):
     context.update({
         "practitioner": practitioner, "location": location, "start": _local(start_at, location),
         "end": _local(start_at + service.duration, location), "start_value": format_start(start_at),
-        "any_practitioner": any_practitioner, "next": _next_url(request),
+        "any_practitioner": any_practitioner,
+        "next": _next_url(service, practitioner=practitioner, location=location, start=start_at,
+                          any_practitioner=any_practitioner),
         "calendar_url": f"{reverse('booking:times', args=[slug])}?{urlencode(back_query)}",
         "can_book": has_cap(request.user, Cap.BOOK_ONLINE),
+        "late_window_hours": _inside_change_window(request, start_at),
     })
     if request.method == "POST":
         return _confirm(request, context)
     problem = selectors.slot_problem(service=service, practitioner=practitioner, location=location, start=start_at)
     if problem is None and context["can_book"]:
-        problem = selectors.client_service_problem(client=request.user, service=service)
+        problem = selectors.client_service_problem(client=request.user, service=service, starts_at=start_at)
         context["client_problem"] = problem is not None
     if problem:
         context["error"] = problem
@@ -315,6 +334,9 @@ def booked(request, pk: int):
     appointment = _own_appointment(request, pk)
     return render(request, "booking/booked.html", {
         "appointment": appointment, "start": appointment.local_starts_at, "end": appointment.local_ends_at,
+        # No "fill in the questionnaire" prompt for a client who already sent it (e.g. booking again).
+        "intake_sent": IntakeSubmission.objects.filter(client=request.user,
+                                                       status=SubmissionStatus.SUBMITTED).exists(),
     })
 
 
@@ -332,7 +354,11 @@ def appointment_calendar(request, pk: int):
 @require(Cap.BOOK_ONLINE)
 def my_appointments(request):
     now = timezone.now()
-    appointments = list(selectors.client_appointments(client=request.user))
+    # Whether the questionnaire is sent / started rides along in the same query (no extra round trip).
+    intake = IntakeSubmission.objects.filter(client=OuterRef("client"))
+    appointments = list(selectors.client_appointments(client=request.user).annotate(
+        intake_sent=Exists(intake.filter(status=SubmissionStatus.SUBMITTED)),
+        intake_started=Exists(intake.filter(status=SubmissionStatus.DRAFT))))
     upcoming, past = [], []
     for a in appointments:
         a.start_local = a.local_starts_at
@@ -342,9 +368,12 @@ def my_appointments(request):
         else:
             past.append(a)
     past.reverse()
+    # The questionnaire is needed before a session that requires it; remind here, the client's landing page.
+    needs_intake = next((a for a in upcoming if a.service.requires_intake and not a.intake_sent), None)
     return render(request, "booking/my_appointments.html", {
         "upcoming": upcoming, "past": past, "has_pending": any(a.status == AppointmentStatus.PENDING
                                                                 for a in upcoming),
+        "needs_intake": needs_intake,
     })
 
 
@@ -398,7 +427,8 @@ def reschedule_confirm(request, pk: int):
         return render(request, "booking/reschedule_confirm.html", context, status=400)
     new_start = form.cleaned_data["start"]
     context.update({"new_start": _local(new_start, location), "start_value": format_start(new_start),
-                    "new_end": _local(new_start + appointment.service.duration, location)})
+                    "new_end": _local(new_start + appointment.service.duration, location),
+                    "late_window_hours": _inside_change_window(request, new_start)})
 
     def alternative_url(s: Slot) -> str:
         return f"{reverse('booking:reschedule_confirm', args=[pk])}?{urlencode({'start': format_start(s.start)})}"
@@ -490,10 +520,10 @@ def course(request, slug: str):
             for i, item in enumerate(plan)]
     context.update({"plan": rows, "clashes": sum(not item.free for item in plan),
                     "bookable": all(item.free or item.alternatives for item in plan)})
-    problem = selectors.client_service_problem(client=request.user, service=service)
+    problem = selectors.client_service_problem(client=request.user, service=service,
+                                               starts_at=min(item.wanted for item in plan) if plan else None)
     if problem:
-        context["error"] = problem
-        context["bookable"] = False
+        context.update(error=problem, bookable=False, client_problem=True)
     if request.method != "POST" or problem:
         return render(request, "booking/course.html", context)
     starts, missing = _course_starts(request, plan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -13,7 +14,14 @@ from .questionnaire import Questionnaire, Section
 CHOOSE = "Please choose an answer."
 
 
+# Phones type "smart" punctuation: O'Brien arrives as O’Brien, Smith-Jones with an en dash.
+_NAME_PUNCTUATION = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
+                                   "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+
+
 def _normalise_name(name: str) -> str:
+    """Compare signatures the way a person would: ignore case, spacing and apostrophe / dash styles."""
+    name = unicodedata.normalize("NFKC", name).translate(_NAME_PUNCTUATION)
     return " ".join(name.split()).casefold()
 
 

@@ -223,6 +223,10 @@ def my_reassess(request):
 
     questionnaire = Questionnaire.of(questionnaire_current())
     current = selectors.current_submission(client=request.user)
+    if current is None:
+        # A check-in is compared with the intake; without one it would become a misleading baseline.
+        messages.info(request, "Please fill in your questionnaire first: check-ins show your progress since then.")
+        return redirect("intake:my_intake")
     form = ReassessmentForm(request.POST or None, questionnaire=questionnaire)
     if request.method == "POST" and form.is_valid():
         services.reassessment_record(client=request.user, recorded_by=request.user, answers=form.answers(),

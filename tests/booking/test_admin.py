@@ -24,6 +24,7 @@ def test_appointments_cannot_be_edited_but_can_be_cancelled(admin_client, practi
     appointment = AppointmentFactory(practitioner=practitioner)
     assert admin_client.get(reverse("admin:booking_appointment_add")).status_code == 403
     admin_client.post(reverse("admin:booking_appointment_changelist"),
-                      {"action": "cancel_selected", "_selected_action": [appointment.pk]})
+                      {"action": "cancel_selected", "_selected_action": [appointment.pk],
+                       "confirm": "yes", "reason": "Clinic closure"})
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED and appointment.late_cancellation is False

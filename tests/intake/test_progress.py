@@ -52,6 +52,7 @@ def test_the_client_records_a_check_in_and_sees_it_charted(login, client_user):
 
 
 def test_a_check_in_with_missing_answers_is_refused_and_kept(login, client_user):
+    submit_intake(client_user)
     data = _reassessment_post(2, acne=1)
     del data["ht_hot"]
     response = login(client_user).post(reverse("intake:my_reassess"), data)
