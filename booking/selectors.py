@@ -405,6 +405,25 @@ def client_service_problem(*, client, service: Service, staff: bool = False,
     return None
 
 
+def first_visit_order_problem(*, appointment: Appointment, new_start: datetime | None = None) -> str | None:
+    """A client moving (``new_start``) or cancelling (None) their initial consultation must not leave
+    later sessions in front of it, when the clinic requires first visits to be the consultation."""
+    if not appointment.service.is_initial_consultation or not ClinicSettings.load().first_visit_must_be_initial:
+        return None
+    others = (Appointment.objects.filter(client_id=appointment.client_id)
+              .exclude(pk=appointment.pk).exclude(status=AppointmentStatus.CANCELLED))
+    if others.filter(starts_at__lt=appointment.starts_at).exists():
+        return None  # not their first visit: nothing depends on it
+    later = others if new_start is None else others.filter(starts_at__lt=new_start)
+    if not later.exists():
+        return None
+    if new_start is None:
+        return ("This is your initial consultation and your other sessions follow it, so it cannot be cancelled "
+                "on its own online. Please cancel the later sessions first, or call the clinic.")
+    return ("Your initial consultation has to come before your other sessions. Please choose a time before "
+            "your next session, or call the clinic.")
+
+
 def client_appointments(*, client):
     return (Appointment.objects.filter(client=client)
             .select_related("service", "practitioner__user", "location", "room").order_by("starts_at"))

@@ -216,6 +216,9 @@ def appointment_reschedule(
         raise BookingError("Only upcoming booked sessions can be moved.")
     if not by_staff and not policy_allows_client_change(appointment):
         raise OutsidePolicyWindow(_window_message())
+    if not by_staff and (problem := selectors.first_visit_order_problem(appointment=appointment,
+                                                                        new_start=starts_at)):
+        raise BookingError(problem)
     practitioner = practitioner or appointment.practitioner
     old = {"starts_at": appointment.starts_at.isoformat(), "practitioner": appointment.practitioner_id,
            "room": appointment.room_id}
@@ -302,6 +305,8 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_
     inside_window = not policy_allows_client_change(appointment)
     if inside_window and not by_staff:
         raise OutsidePolicyWindow(_window_message())
+    if not by_staff and (problem := selectors.first_visit_order_problem(appointment=appointment)):
+        raise BookingError(problem)
     now = _now()
     with transaction.atomic():
         # Conditional update: of two simultaneous cancels only one changes the row and notifies.

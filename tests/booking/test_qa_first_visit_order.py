@@ -73,3 +73,33 @@ def test_a_returning_client_may_book_a_follow_up_any_time(client_user, practitio
     booked = services.appointment_book(client=client_user, service=follow_up, practitioner=practitioner,
                                        starts_at=local(location, 2026, 6, 8, 10), location=location)
     assert booked.pk
+
+
+@pytest.fixture
+def follow_up_booked(client_user, practitioner, location, follow_up, first_visit):
+    return AppointmentFactory(client=client_user, practitioner=practitioner, service=follow_up,
+                              starts_at=local(location, 2026, 6, 17, 10))
+
+
+def test_a_client_cannot_move_their_initial_consultation_after_a_follow_up(client_user, location, first_visit,
+                                                                          follow_up_booked):
+    with pytest.raises(services.BookingError) as exc:
+        services.appointment_reschedule(appointment=first_visit, starts_at=local(location, 2026, 6, 18, 10),
+                                        actor=client_user)
+    assert "has to come before your other sessions" in exc.value.message
+    first_visit.refresh_from_db()
+    assert first_visit.starts_at == local(location, 2026, 6, 10, 10)
+    moved = services.appointment_reschedule(appointment=first_visit, starts_at=local(location, 2026, 6, 12, 10),
+                                            actor=client_user)
+    assert moved.starts_at == local(location, 2026, 6, 12, 10)
+
+
+def test_a_client_cannot_cancel_the_initial_consultation_before_the_sessions_after_it(
+        client_user, first_visit, follow_up_booked):
+    with pytest.raises(services.BookingError) as exc:
+        services.appointment_cancel(appointment=first_visit, actor=client_user)
+    assert "cannot be cancelled on its own online" in exc.value.message
+    services.appointment_cancel(appointment=follow_up_booked, actor=client_user)
+    services.appointment_cancel(appointment=first_visit, actor=client_user)  # nothing depends on it now
+    first_visit.refresh_from_db()
+    assert first_visit.status == "cancelled"
