@@ -7,12 +7,16 @@ calls the service too.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
 from . import services
 from .models import (
     Appointment,
     AppointmentEvent,
+    AppointmentStatus,
     Break,
     Course,
     Location,
@@ -25,8 +29,44 @@ from .models import (
 )
 
 
+def _end_after_start_form(model, start: str, end: str, message: str) -> type[forms.ModelForm]:
+    """A form that says in plain words what the database check would otherwise report as
+    'Constraint "booking_..." is violated' (the manager is not a developer)."""
+
+    def clean(self):
+        cleaned = forms.ModelForm.clean(self)
+        begins, finishes = cleaned.get(start), cleaned.get(end)
+        if begins is not None and finishes is not None and finishes <= begins:
+            self.add_error(end, message)
+        return cleaned
+
+    return type(f"{model.__name__}AdminForm", (forms.ModelForm,),
+                {"Meta": type("Meta", (), {"model": model, "fields": "__all__"}), "clean": clean})
+
+
+OpeningHoursForm = _end_after_start_form(OpeningHours, "opens", "closes", "Closing time must be after opening time.")
+WorkingHoursForm = _end_after_start_form(WorkingHours, "start", "end", "The end of the shift must be after its start.")
+BreakForm = _end_after_start_form(Break, "start", "end", "The end of the break must be after its start.")
+TimeOffForm = _end_after_start_form(TimeOff, "starts_at", "ends_at", "The time off must end after it starts.")
+
+
+def _warn_about_booked_sessions(request, time_off: TimeOff) -> None:
+    """Time off does not cancel anything: tell the manager which booked sessions now fall inside it."""
+    clash = Appointment.objects.filter(status__in=[AppointmentStatus.BOOKED, AppointmentStatus.PENDING],
+                                       starts_at__lt=time_off.ends_at, ends_at__gt=time_off.starts_at)
+    if time_off.practitioner_id:
+        clash = clash.filter(practitioner_id=time_off.practitioner_id)
+    elif time_off.location_id:
+        clash = clash.filter(location_id=time_off.location_id)
+    count = clash.count()
+    if count:
+        messages.warning(request, f"{count} booked session(s) fall inside this time off ({time_off}). They are "
+                                  "not cancelled automatically: move or cancel them from the front-desk calendar.")
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    form = OpeningHoursForm
     extra = 0
 
 
@@ -51,16 +91,19 @@ class ServiceAdmin(admin.ModelAdmin):
 
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
+    form = WorkingHoursForm
     extra = 0
 
 
 class BreakInline(admin.TabularInline):
     model = Break
+    form = BreakForm
     extra = 0
 
 
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
+    form = TimeOffForm
     extra = 0
     fields = ["starts_at", "ends_at", "reason"]
 
@@ -70,15 +113,33 @@ class PractitionerAdmin(admin.ModelAdmin):
     list_display = ["__str__", "title", "is_active"]
     list_select_related = ["user"]
     filter_horizontal = ["services", "locations"]
-    raw_id_fields = ["user"]
     inlines = [WorkingHoursInline, BreakInline, TimeOffInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A named list of practitioner accounts, not a raw user id the manager would have to look up.
+        if db_field.name == "user":
+            from clinic.accounts.models import Role, User
+
+            kwargs["queryset"] = User.objects.filter(role=Role.PRACTITIONER).order_by("first_name", "last_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is TimeOff:
+            for time_off in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+                _warn_about_booked_sessions(request, time_off)
 
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
+    form = TimeOffForm
     list_display = ["__str__", "practitioner", "location", "starts_at", "ends_at", "reason"]
     list_filter = ["location"]
     date_hierarchy = "starts_at"
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        _warn_about_booked_sessions(request, obj)
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -110,16 +171,27 @@ class AppointmentAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description="Cancel the selected appointments (notifies the clients)")
-    def cancel_selected(self, request, queryset) -> None:
+    def cancel_selected(self, request, queryset):
+        # Cancelling emails every client at once: show what will happen and ask for a reason first
+        # (a Django admin action otherwise runs the moment "Go" is pressed).
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("confirm") != "yes" or not reason:
+            return TemplateResponse(request, "admin/booking/appointment/cancel_confirmation.html", {
+                **self.admin_site.each_context(request), "title": "Cancel these appointments?",
+                "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "appointments": queryset.select_related("client", "service", "practitioner__user", "location"),
+                "reason": reason, "missing_reason": request.POST.get("confirm") == "yes",
+            })
         cancelled = 0
         for appointment in queryset.select_related("location"):
             try:
                 services.appointment_cancel(appointment=appointment, actor=request.user, by_staff=True,
-                                            reason="Cancelled by the clinic")
+                                            reason=reason)
                 cancelled += 1
             except services.BookingError as exc:
                 messages.warning(request, f"Appointment {appointment.pk}: {exc.message}")
         messages.success(request, f"{cancelled} appointment(s) cancelled.")
+        return None
 
 
 @admin.register(Course)

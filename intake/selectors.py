@@ -17,7 +17,7 @@ MISSING, DRAFT, SUBMITTED, REVIEWED = "missing", "draft", "submitted", "reviewed
 
 _LABELS = {
     MISSING: "Intake missing",
-    DRAFT: "Intake started, not sent",
+    DRAFT: "Intake started, not submitted",
     SUBMITTED: "Intake awaiting review",
     REVIEWED: "Intake reviewed",
 }

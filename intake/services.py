@@ -196,8 +196,9 @@ def intake_flag_clear(*, flag: IntakeFlag, practitioner, request=None) -> bool:
 
 
 def treatment_note_save(*, appointment: Appointment, practitioner, data: dict, request=None) -> TreatmentNote:
-    if appointment.status == AppointmentStatus.CANCELLED:
-        raise IntakeError("This appointment was cancelled: there is no session to write up.")
+    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        raise IntakeError(f"This appointment is {appointment.get_status_display().lower()}: "
+                          "there is no session to write up.")
     with transaction.atomic():
         note, _created = TreatmentNote.objects.update_or_create(
             appointment=appointment, defaults={**data, "practitioner": practitioner})

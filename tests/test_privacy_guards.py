@@ -249,8 +249,6 @@ def test_the_signed_intake_link_only_opens_the_logged_in_clients_own_intake(logi
 
 # --- the in-app outbox (embedded default) -------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="core:outbox_detail shows front desk every email, including password-reset "
-                   "links for practitioners and managers: front desk can take over a clinical account")
 def test_front_desk_cannot_read_a_practitioners_password_reset_link_in_the_outbox(
         settings, client, practitioner, front_desk_user, login):
     settings.EMAIL_BACKEND = "clinic.core.mail.OutboxEmailBackend"  # what the embedded default runs

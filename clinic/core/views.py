@@ -7,7 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
-from clinic.accounts.permissions import Cap, require
+from clinic.accounts.permissions import Cap, has_cap, require
+from clinic.audit.services import audit_record
 
 from .forms import ClinicSettingsForm
 from .models import OutboxEmail
@@ -67,8 +68,14 @@ def manage(request):
 def clinic_settings_edit(request):
     form = ClinicSettingsForm(request.POST or None, instance=request.clinic)
     if request.method == "POST" and form.is_valid():
+        changed = [str(form.fields[name].label) for name in form.changed_data]
         form.save()
-        messages.success(request, "Clinic settings saved.")
+        # Policies change what clients may do: keep who changed them and when (ids and verbs only).
+        audit_record(actor=request.user, action="clinic.settings_change", obj=form.instance, request=request)
+        if changed:
+            messages.success(request, f"Clinic settings saved. Changed: {', '.join(changed)}.")
+        else:
+            messages.info(request, "Nothing was changed.")
         return redirect("core:settings")
     return render(request, "core/settings_form.html", {"form": form})
 
@@ -82,4 +89,7 @@ def outbox(request):
 @require(Cap.READ_OUTBOX)
 def outbox_detail(request, pk: int):
     email = get_object_or_404(OutboxEmail, pk=pk)
-    return render(request, "core/outbox_detail.html", {"email": email})
+    # A sign-in link (verification, password reset, staff invite) would let whoever reads it take over the
+    # account: only managers see those bodies, the front desk sees who it went to and when.
+    redacted = email.sensitive and not has_cap(request.user, Cap.MANAGE_CLINIC)
+    return render(request, "core/outbox_detail.html", {"email": email, "redacted": redacted})

@@ -45,6 +45,23 @@ STATUS_ACTIONS = {
     AppointmentStatus.NO_SHOW: [(AppointmentStatus.BOOKED, "Undo no-show", "btn-outline-secondary")],
 }
 MOVABLE = (AppointmentStatus.BOOKED, AppointmentStatus.PENDING)
+NO_SHOW_TOO_EARLY = "This session has not started yet: a no-show can only be recorded after its start time."
+
+
+def _actions(appointment: Appointment) -> list[tuple[str, str, str]]:
+    """The buttons that make sense now: check-in only on the day, no-show only once the start time has passed
+    (a stray click at 9:00 must not mark the 15:00 client a no-show and skew their record)."""
+    now = timezone.now()
+    tz = appointment.location.tz
+    on_the_day = appointment.starts_at.astimezone(tz).date() <= now.astimezone(tz).date()
+    actions = []
+    for status, label, css in STATUS_ACTIONS.get(appointment.status, []):
+        if status == AppointmentStatus.ARRIVED and not on_the_day:
+            continue
+        if status == AppointmentStatus.NO_SHOW and appointment.starts_at > now:
+            continue
+        actions.append((status, label, css))
+    return actions
 
 
 def _appointment(pk: int) -> Appointment:
@@ -74,7 +91,7 @@ def appointment_detail(request, pk: int):
         "appointment": appointment, "tzname": appointment.location.time_zone,
         "intake": intake_statuses(client_ids=[appointment.client_id], on_date=local_day).get(appointment.client_id),
         "can_manage": can_manage,
-        "actions": STATUS_ACTIONS.get(appointment.status, []) if can_manage else [],
+        "actions": _actions(appointment) if can_manage else [],
         "movable": can_manage and appointment.status in MOVABLE,
         "late_if_cancelled": not booking_services.policy_allows_client_change(appointment, clinic=request.clinic),
         "calendar_url": _calendar_url(appointment),
@@ -82,6 +99,7 @@ def appointment_detail(request, pk: int):
     }
     if request.GET.get("panel") and is_htmx(request):
         return render(request, "frontdesk/_appointment_panel.html", context)
+    context["full_page"] = True  # no "Full details" link pointing at the page itself
     context["history"] = appointment_history(appointment=appointment)
     return render(request, "frontdesk/appointment_detail.html", context)
 
@@ -94,6 +112,9 @@ def appointment_status(request, pk: int):
     back = safe_next(request, reverse("frontdesk:appointment", args=[pk]))
     if status not in AppointmentStatus.values or status in (AppointmentStatus.CANCELLED, AppointmentStatus.PENDING):
         messages.error(request, "Please use one of the buttons on the appointment.")
+        return redirect(back)
+    if status == AppointmentStatus.NO_SHOW and appointment.starts_at > timezone.now():
+        messages.error(request, NO_SHOW_TOO_EARLY)
         return redirect(back)
     try:
         booking_services.appointment_set_status(appointment=appointment, status=status, actor=request.user)
@@ -213,7 +234,13 @@ def book(request):
         raise Http404
     client = get_object_or_404(User, pk=client_id, role=Role.CLIENT, is_active=True)
     today = timezone.localdate(timezone=location.tz)
-    first_service = Service.objects.filter(is_active=True).order_by("duration_minutes", "name").first()
+    is_new_client = not Appointment.objects.filter(client=client).exclude(
+        status=AppointmentStatus.CANCELLED).exists()
+    services = Service.objects.filter(is_active=True)
+    wants_initial = is_new_client and request.clinic.first_visit_must_be_initial
+    # A new client's first visit is the (longer) initial consultation: start there, not on the shortest service.
+    first_service = (services.filter(is_initial_consultation=True) if wants_initial else services.none()) \
+        .order_by("duration_minutes", "name").first() or services.order_by("duration_minutes", "name").first()
     data = _schedule_data(request, {"service": getattr(first_service, "pk", ""), "date": today.isoformat(),
                                     "practitioner": ""})
     form = BookingForm(data, location=location)
@@ -241,8 +268,9 @@ def book(request):
         "client": client, "form": form, "location": location, "groups": groups, "error": error,
         "alternatives": alternatives, "intake": intake_statuses(client_ids=[client.pk]).get(client.pk),
         "selected": data.get("slot") or _preselect(request, location),
-        "is_new_client": not Appointment.objects.filter(client=client).exclude(
-            status=AppointmentStatus.CANCELLED).exists(),
+        "is_new_client": is_new_client,
+        "first_visit_warning": wants_initial and form.cleaned_data.get("service") is not None
+        and not form.cleaned_data["service"].is_initial_consultation,
         "tzname": location.time_zone, "next": safe_next(request, ""),
     }
     if is_htmx(request) and request.method == "GET":

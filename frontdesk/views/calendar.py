@@ -89,7 +89,7 @@ def intake_badges(intake) -> list[tuple[str, str]]:
     if intake.status == "missing":
         return [("danger", "Intake missing")]
     if intake.status == "draft":
-        return [("warning", "Intake not sent")]
+        return [("warning", "Intake unfinished")]
     if intake.needs_review:
         return [("danger", "Flags to review")]
     return []

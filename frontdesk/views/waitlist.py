@@ -151,8 +151,7 @@ def waitlist_offer(request, token: str):
                 waitlist_offer_accept(offer=offer)
             except OfferUnavailable as exc:
                 messages.error(request, exc.message)
-            else:
-                messages.success(request, "It's yours: the time is booked and a confirmation email is on its way.")
+            # On success the page itself says "It's yours" (a flash message too would say it twice).
         elif request.POST.get("action") == "decline":
             waitlist_offer_decline(offer=offer)
         return redirect("frontdesk:waitlist_offer", token=token)

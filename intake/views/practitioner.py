@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -58,6 +58,8 @@ def practitioner_day(request):
         day = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
     except ValueError:
         day = today
+    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        day = today  # a typed or tampered year 9999 would overflow the day bounds (a 500)
     start, end = _day_bounds(day, tz)
     practitioner = _practitioner(request.user)
     appointments = []
@@ -279,7 +281,8 @@ def treatment_note(request, appointment_id: int):
         Appointment.objects.select_related("client", "service", "location", "practitioner__user", "room"),
         pk=appointment_id)
     note = TreatmentNote.objects.filter(appointment=appointment).select_related("practitioner").first()
-    can_write = has_cap(request.user, Cap.WRITE_CLINICAL) and appointment.status != AppointmentStatus.CANCELLED
+    did_not_happen = appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+    can_write = has_cap(request.user, Cap.WRITE_CLINICAL) and not did_not_happen
     started = appointment.starts_at <= timezone.now() or appointment.status in (
         AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT, AppointmentStatus.COMPLETED)
     current = selectors.current_submission(client=appointment.client)
@@ -290,6 +293,10 @@ def treatment_note(request, appointment_id: int):
                    "needle_count": plan.needle_count}
     form = None
     if request.method == "POST":
+        if did_not_happen and has_cap(request.user, Cap.WRITE_CLINICAL):
+            messages.error(request, f"This session is {appointment.get_status_display().lower()}: "
+                                    "there is no treatment to note.")
+            return redirect("intake:treatment_note", appointment.pk)
         if not can_write:
             raise PermissionDenied
         if not started:
@@ -337,10 +344,15 @@ def intake_request(request, client_id: int):
     """Email a client the link to their intake (front desk "chase", or a practitioner)."""
     client = _client_or_404(client_id)
     appointment = None
-    if request.POST.get("appointment"):
-        appointment = Appointment.objects.filter(pk=request.POST["appointment"], client=client).first()
-    services.intake_request_send(client=client, appointment=appointment, actor=request.user)
-    messages.success(request, f"Questionnaire link emailed to {client.full_name}.")
+    appointment_id = request.POST.get("appointment", "")
+    if appointment_id.isdigit():  # a tampered id is ignored, not a 500
+        appointment = Appointment.objects.filter(pk=appointment_id, client=client).first()
+    try:
+        services.intake_request_send(client=client, appointment=appointment, actor=request.user)
+    except services.IntakeError as exc:  # e.g. a double click: the link went out a moment ago
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Questionnaire link emailed to {client.full_name}.")
     return redirect(safe_next(request, default=reverse("accounts:landing")))
 
 

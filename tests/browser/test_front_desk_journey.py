@@ -3,8 +3,10 @@ client is offered the freed time), check one client in, mark a no-show, print th
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
@@ -49,6 +51,12 @@ def _open_panel(page, client_name):
     return panel
 
 
+# Mid-morning in London whenever the suite runs: the 09:00 session has started, and a no-show is only offered
+# once the start time has passed.
+MID_MORNING = datetime.combine(date.today() + timedelta(days=1), time(10, 30), tzinfo=ZoneInfo("Europe/London"))
+
+
+@time_machine.travel(MID_MORNING, tick=True)
 def test_a_front_desk_day(page, live_server, log_in, screenshot):
     location, (jade, lotus), service, ana, li = _clinic()
     desk = UserFactory(role="front_desk", first_name="Sam", last_name="Okafor", email="desk@example.com")

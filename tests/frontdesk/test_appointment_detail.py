@@ -39,7 +39,7 @@ def test_a_client_booking_online_is_named_as_the_client(desk, clinic):
     assert (line.actor, line.text) == ("Chloe Martin (client)", "Booked online for Wed 04 Mar 2026 10:00")
 
 
-@time_machine.travel(MONDAY, tick=False)
+@time_machine.travel(at(2026, 3, 2, 10, 15), tick=False)  # started: a no-show is only offered after the start
 def test_the_panel_offers_the_next_steps_to_the_desk(desk, clinic, appointment):
     session = appointment(at(2026, 3, 2, 10))
     html = desk.get(reverse("frontdesk:appointment", args=[session.pk]), {"panel": "1"},

@@ -77,7 +77,7 @@ def test_it_shows_status_first_visit_and_intake_badges(desk, clinic, appointment
     blocks = _blocks_html(html)
     assert "1st visit" in blocks["Nina X"] and "Intake missing" in blocks["Nina X"]
     assert "Arrived" in blocks["Fred X"] and "Flags to review" in blocks["Fred X"]
-    assert "No-show" in blocks["Dora X"] and "Intake not sent" in blocks["Dora X"]
+    assert "No-show" in blocks["Dora X"] and "Intake unfinished" in blocks["Dora X"]
     assert "In treatment" in blocks["Olga X"]
     assert "Intake" not in blocks["Olga X"] and "Flags" not in blocks["Olga X"] and "1st" not in blocks["Olga X"]
     assert SECRET not in html

@@ -29,7 +29,7 @@ def test_each_state_has_a_status_and_a_label(db):
     assert {k: v.status for k, v in result.items()} == {
         missing.pk: "missing", drafting.pk: "draft", sent.pk: "submitted", reviewed.pk: "reviewed"}
     assert result[missing.pk].label == "Intake missing"
-    assert result[drafting.pk].label == "Intake started, not sent"
+    assert result[drafting.pk].label == "Intake started, not submitted"
     assert result[sent.pk].label == "Intake awaiting review"
     assert result[reviewed.pk].label == "Intake reviewed"
     assert not any(s.has_flags or s.needs_review for s in result.values())
