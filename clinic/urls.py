@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from clinic.core.views import favicon
+
 urlpatterns = [
     path("", include("clinic.core.urls")),
     path("accounts/", include("clinic.accounts.urls")),
@@ -8,4 +10,5 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("desk/", include("frontdesk.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
 ]

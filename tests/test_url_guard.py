@@ -34,6 +34,7 @@ PUBLIC = {
     "booking:times",
     "booking:review",
     "frontdesk:waitlist_offer",  # the signed, expiring offer token is the credential
+    "favicon",  # browsers ask for /favicon.ico on every page
 }
 
 # Any signed-in user, whatever the role (Django's login_required): their own account pages.

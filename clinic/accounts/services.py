@@ -19,7 +19,7 @@ from clinic.core.mail import SENSITIVE_HEADER
 
 from .models import Role, User
 from .roles import grant_manager_rights
-from .signals import email_verified
+from .signals import email_verified, staff_account_created
 from .tokens import make_verification_token, read_verification_token, token_matches_email
 
 
@@ -57,6 +57,8 @@ def user_create(
             )
             if role == Role.MANAGER:
                 grant_manager_rights(user)
+            if role != Role.CLIENT:
+                staff_account_created.send(sender=User, user=user)
             return user
     except IntegrityError as exc:
         raise EmailTaken(email) from exc

@@ -114,6 +114,10 @@ def staff_create(request):
         else:
             services.staff_invite_send(user=user)
             messages.success(request, f"{user.full_name} can now set a password from the email we sent.")
+            if user.is_practitioner:
+                messages.info(request, f"{user.first_name}'s practitioner profile offers every service at every "
+                              "location: add their working hours (and adjust services) in the editor before "
+                              "clients can book them.")
             return redirect("accounts:staff_list")
     return render(request, "accounts/staff_form.html", {"form": form})
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from clinic.accounts.permissions import Cap, has_cap, require
@@ -41,6 +42,11 @@ def _check_broker() -> dict | None:
         return {"ok": True, "url_scheme": "redis"}
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "url_scheme": "redis", "error": exc.__class__.__name__}
+
+
+def favicon(request):
+    # Resolved per request: with the manifest storage the hashed name exists only after collectstatic.
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -35,3 +35,17 @@ def test_a_new_manager_can_edit_the_schedule_setup_but_not_appointments_or_intak
     assert ivy.has_perm("booking.change_service") and ivy.has_perm("booking.add_timeoff")
     assert ivy.has_perm("booking.view_appointment") and not ivy.has_perm("booking.change_appointment")
     assert not any(perm.startswith("intake.") for perm in ivy.get_all_permissions())
+
+
+def test_a_new_practitioner_gets_a_profile_ready_for_hours(login, manager_user):
+    from booking.models import Practitioner
+    from tests.factories import LocationFactory, ServiceFactory
+
+    location, service = LocationFactory(), ServiceFactory()
+    client = login(manager_user)
+    response = client.post(reverse("accounts:staff_create"), {
+        "first_name": "Kai", "last_name": "Lo", "email": "kai@clinic.example", "role": "practitioner"}, follow=True)
+    assert "add their working hours" in response.content.decode()
+    profile = Practitioner.objects.get(user__email="kai@clinic.example")
+    assert list(profile.services.all()) == [service] and list(profile.locations.all()) == [location]
+    assert not profile.working_hours.exists()

@@ -39,3 +39,9 @@ def test_intake_responses_are_never_cached_even_not_found(client, client_user):
     client.force_login(client_user, backend="clinic.accounts.backends.EmailBackend")
     assert "no-store" in client.get("/intake/no-such-thing/")["Cache-Control"]
     assert "no-store" not in client.get("/").get("Cache-Control", "")
+
+
+def test_browsers_find_a_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
