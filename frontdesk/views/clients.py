@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Min
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,9 +32,12 @@ PAGE_SIZE = 30
 def _with_next_visit(clients: list[User]) -> list[User]:
     """Annotate ``next_visit`` and ``intake`` on a page of clients: two fixed queries, not one per row."""
     now = timezone.now()
-    next_visit = dict(
-        Appointment.objects.filter(client__in=clients, status__in=ACTIVE_STATUSES, starts_at__gte=now)
-        .order_by().values("client_id").annotate(first=Min("starts_at")).values_list("client_id", "first"))
+    # Each next visit in its own location's wall-clock time (the page's zone is the clinic's).
+    next_visit: dict[int, datetime] = {}
+    for client_id, starts_at, zone in (
+            Appointment.objects.filter(client__in=clients, status__in=ACTIVE_STATUSES, starts_at__gte=now)
+            .order_by("starts_at").values_list("client_id", "starts_at", "location__time_zone")):
+        next_visit.setdefault(client_id, starts_at.astimezone(ZoneInfo(zone)))
     statuses = intake_statuses(client_ids=[c.pk for c in clients])
     for c in clients:
         c.next_visit = next_visit.get(c.pk)

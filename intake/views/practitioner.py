@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from booking.models import Appointment, AppointmentStatus, Practitioner
+from booking.models import Appointment, AppointmentStatus, Location, Practitioner
 from clinic.accounts.models import Role, User
 from clinic.accounts.permissions import Cap, has_cap
 from clinic.audit.services import audit_record
@@ -51,8 +52,11 @@ def _practitioner(user) -> Practitioner | None:
 
 @intake_view(Cap.VIEW_OWN_SCHEDULE)
 def practitioner_day(request):
-    """The practitioner's landing page: today's sessions (clinic zone) with intake status."""
-    tz = request.clinic.tz
+    """The practitioner's landing page: today's sessions (each in its location's zone) with intake status."""
+    # "Today" is where the practitioner works: 23:30 in New York is already tomorrow in the clinic's zone.
+    practitioner = (Practitioner.objects.filter(user=request.user).annotate(home_zone=Subquery(
+        Location.objects.filter(practitioners=OuterRef("pk")).order_by("pk").values("time_zone")[:1])).first())
+    tz = ZoneInfo(practitioner.home_zone) if practitioner and practitioner.home_zone else request.clinic.tz
     today = timezone.localdate(timezone=tz)
     try:
         day = datetime.strptime(request.GET.get("date", ""), "%Y-%m-%d").date()
@@ -61,14 +65,15 @@ def practitioner_day(request):
     if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
         day = today  # a typed or tampered year 9999 would overflow the day bounds (a 500)
     start, end = _day_bounds(day, tz)
-    practitioner = _practitioner(request.user)
     appointments = []
     if practitioner is not None:
-        appointments = list(
-            Appointment.objects.filter(practitioner=practitioner, starts_at__gte=start, starts_at__lt=end)
+        # A day wide on each side, then each session kept on its own location's calendar day.
+        appointments = [
+            a for a in Appointment.objects.filter(practitioner=practitioner, starts_at__gte=start - timedelta(days=1),
+                                                  starts_at__lt=end + timedelta(days=1))
             .exclude(status=AppointmentStatus.CANCELLED)
             .select_related("client", "service", "room", "location", "treatment_note")
-            .order_by("starts_at"))
+            .order_by("starts_at") if a.local_starts_at.date() == day]
     client_ids = list({a.client_id for a in appointments})
     statuses = selectors.intake_statuses(client_ids=client_ids, on_date=day)
     completed = dict(Appointment.objects.filter(client_id__in=client_ids, status=AppointmentStatus.COMPLETED)
@@ -84,9 +89,9 @@ def practitioner_day(request):
         due = reached[-1] if reached and last_check.get(appointment.client_id, 0) < reached[-1] else None
         rows.append({"appointment": appointment, "intake": statuses[appointment.client_id],
                      "note": getattr(appointment, "treatment_note", None), "reassess_due": due,
-                     "local_start": appointment.starts_at.astimezone(tz)})
+                     "local_start": appointment.local_starts_at})
     return render(request, "intake/practitioner_day.html", {
-        "rows": rows, "day": day, "today": today, "practitioner": practitioner,
+        "rows": rows, "day": day, "today": today, "practitioner": practitioner, "tz_name": str(tz),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "reviewed": sum(1 for r in rows if r["intake"].status == "reviewed"),
     })
@@ -95,7 +100,6 @@ def practitioner_day(request):
 @intake_view(Cap.VIEW_OWN_SCHEDULE)
 def review_queue(request):
     """Upcoming clients with their intake status: flagged first, then what needs reading."""
-    tz = request.clinic.tz
     now = timezone.now()
     show_all = request.GET.get("all") == "1"
     practitioner = _practitioner(request.user)
@@ -109,7 +113,7 @@ def review_queue(request):
         first_by_client.setdefault(appointment.client_id, appointment)
     statuses = selectors.statuses_for_dates(
         {cid: a.starts_at.astimezone(a.location.tz).date() for cid, a in first_by_client.items()})
-    rows = [{"appointment": a, "intake": statuses[cid], "local_start": a.starts_at.astimezone(tz)}
+    rows = [{"appointment": a, "intake": statuses[cid], "local_start": a.local_starts_at}
             for cid, a in first_by_client.items()]
     rows.sort(key=lambda r: (not r["intake"].needs_review, not r["intake"].has_flags,
                              STATUS_ORDER[r["intake"].status], r["appointment"].starts_at))
