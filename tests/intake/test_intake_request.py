@@ -53,7 +53,7 @@ def test_the_email_uses_the_visits_own_zone_not_the_workers(db, client_user, dja
                                      starts_at=local(location, 2026, 7, 1, 10, 0))
     with timezone.override("Europe/London"), django_capture_on_commit_callbacks(execute=True):
         _send(client_user, appointment=appointment)
-    assert "Wednesday 1 July 2026 at 10:00" in mail.outbox[0].body
+    assert "Wednesday 1 July 2026 at 10:00 EDT" in mail.outbox[0].body
 
 
 def test_a_double_click_does_not_send_twice(db, client_user, django_capture_on_commit_callbacks):
