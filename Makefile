@@ -23,13 +23,20 @@ VAR_DIR := $(or $(CLINIC_VAR_DIR),var)
 var:
 	@mkdir -p $(VAR_DIR)/broker/processed
 
+# Ctrl-C, `kill <make>`, closing the terminal or the server exiting stops the server and the worker
+# together, and waits for them. Both run in the background while the shell waits, because sh runs a trap
+# only once its foreground command ends; the trap kills its own two children (not `kill 0`, which also hit
+# this shell, re-entering the trap until sh crashed, and whatever script started make).
 run: $(STAMP) var
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (background worker + scheduler running; Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM HUP EXIT; kill $$worker $$web 2>/dev/null; wait' INT TERM HUP EXIT; \
 	$(BIN)/celery -A clinic worker -B --pool=solo --loglevel=WARNING -s $(VAR_DIR)/celerybeat-schedule & \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	worker=$$!; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT) & \
+	web=$$!; \
+	wait $$web
 
 test: $(STAMP) var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
