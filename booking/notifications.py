@@ -33,7 +33,7 @@ from django.utils import dateformat, timezone
 from clinic.core.models import ClinicSettings
 
 from .ics import appointment_ics
-from .models import Appointment, AppointmentNotification, AppointmentStatus, NotificationKind
+from .models import Appointment, AppointmentEvent, AppointmentNotification, AppointmentStatus, NotificationKind
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 RETRY_CLAIMS_AFTER = timedelta(minutes=10)
 # Aftercare still makes sense a few days after the session; nothing else once the start has passed.
 AFTERCARE_VALID_FOR = timedelta(days=3)
+# A change whose email has not even been claimed this long after it was made lost its task on the way
+# to the broker (e.g. Redis down at commit time): the beat sends it from the appointment's history.
+MISSED_AFTER = timedelta(minutes=5)
+MISSED_WINDOW = timedelta(hours=24)
 
 KINDS = (NotificationKind.CONFIRMATION, NotificationKind.RESCHEDULED, NotificationKind.CANCELLED,
          NotificationKind.REMINDER, NotificationKind.AFTERCARE)
@@ -258,3 +262,31 @@ def notifications_retry_stale(*, now: datetime | None = None) -> int:
              .exclude(kind=NotificationKind.REMINDER)  # reminders_send_due retries its own
              .values_list("appointment_id", "kind", "for_starts_at"))
     return _send_each(list(stale), now)
+
+
+def notifications_send_missed(*, now: datetime | None = None) -> int:
+    """Confirmations, move and cancellation emails whose task never reached a worker.
+
+    Tasks are queued after commit; if the broker refused them the booking stands but nothing was
+    claimed. The appointment's own history says what happened, so the sweep does not depend on the
+    queue. Appointments without history (imported, demo data) are left alone.
+    """
+    now = now or _now()
+    changed = AppointmentEvent.objects.filter(appointment=OuterRef("pk"), at__gte=now - MISSED_WINDOW,
+                                              at__lte=now - MISSED_AFTER)
+    told = AppointmentNotification.objects.filter(appointment=OuterRef("pk"), for_starts_at=OuterRef("starts_at"))
+    ever_confirmed = AppointmentNotification.objects.filter(appointment=OuterRef("pk"),
+                                                            kind=NotificationKind.CONFIRMATION)
+    booked = (Appointment.objects.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
+              .filter(Exists(changed.filter(action__in=["booked", "rescheduled"])))
+              .exclude(Exists(told.filter(kind__in=[NotificationKind.CONFIRMATION, NotificationKind.RESCHEDULED])))
+              .annotate(confirmed_before=Exists(ever_confirmed))
+              .values_list("pk", "starts_at", "confirmed_before"))
+    pending = [(pk, NotificationKind.RESCHEDULED if before else NotificationKind.CONFIRMATION, starts_at)
+               for pk, starts_at, before in booked]
+    cancelled = (Appointment.objects.filter(status=AppointmentStatus.CANCELLED, starts_at__gt=now)
+                 .filter(Exists(changed.filter(action="cancelled")))
+                 .exclude(Exists(told.filter(kind=NotificationKind.CANCELLED)))
+                 .values_list("pk", "starts_at"))
+    pending += [(pk, NotificationKind.CANCELLED, starts_at) for pk, starts_at in cancelled]
+    return _send_each(pending, now)

@@ -20,8 +20,10 @@ def send_appointment_notification(appointment_id: int, kind: str, for_starts_at:
 
 @shared_task
 def send_due_reminders() -> int:
-    """Every minute (clinic/celery.py): reminders now due, then retries of interrupted sends."""
-    return notifications.reminders_send_due() + notifications.notifications_retry_stale()
+    """Every minute (clinic/celery.py): reminders now due, retries of interrupted sends, and emails
+    whose task was lost before reaching a worker."""
+    return (notifications.reminders_send_due() + notifications.notifications_retry_stale()
+            + notifications.notifications_send_missed())
 
 
 @shared_task

@@ -22,7 +22,8 @@ def new_york_day():
     """Monday 9 March 2026, 18:00 in New York (EDT) = 22:00 UTC = Tuesday 07:00 in Tokyo."""
     ClinicSettings.objects.update(time_zone="Asia/Tokyo")
     new_york = factories.LocationFactory(name="SoHo", time_zone="America/New_York")
-    practitioner = factories.PractitionerFactory(location=new_york, hours={0: [(datetime.min.time(), datetime.max.time())]})
+    practitioner = factories.PractitionerFactory(location=new_york,
+                                                 hours={0: [(datetime.min.time(), datetime.max.time())]})
     client = factories.ClientFactory(first_name="Nora", last_name="York")
     appointment = factories.AppointmentFactory(client=client, practitioner=practitioner,
                                                starts_at=local(new_york, 2026, 3, 9, 18, 0))
