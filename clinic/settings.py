@@ -15,8 +15,6 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
-for _dir in (VAR_DIR / "staticfiles", VAR_DIR / "broker" / "processed"):
-    _dir.mkdir(parents=True, exist_ok=True)
 
 
 def envbool(name: str, default: str) -> bool:
@@ -157,6 +155,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # quiets WhiteNoise before any collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -193,6 +193,7 @@ if REDIS_URL:
 else:
     # Embedded default: a filesystem broker, so `make run` processes background work without Redis.
     _broker_dir = VAR_DIR / "broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost//"  # a hostname keeps kombu from warning on every start
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),

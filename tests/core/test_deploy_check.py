@@ -17,6 +17,7 @@ def _production_env(tmp_path) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CLINIC_VAR_DIR": str(tmp_path),
+        "SITE_URL": "https://clinic.example",
     }
 
 
@@ -44,3 +45,11 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
                             text=True, timeout=120)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_fails_when_email_links_would_point_at_localhost(tmp_path):
+    env = {**_production_env(tmp_path), "SITE_URL": "http://127.0.0.1:8000"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "clinic.W001" in result.stdout + result.stderr
