@@ -280,6 +280,36 @@ def waitlist_offer_decline(*, offer: WaitlistOffer, now: datetime | None = None)
     return True
 
 
+# Work queued after commit is lost if the broker refused it: after this long the beat redoes it.
+MISSED_AFTER = timedelta(minutes=5)
+
+
+def waitlist_sweep_missed(*, now: datetime | None = None) -> int:
+    """Openings never made and offer emails never sent because their task was lost (broker down).
+
+    Both steps are idempotent (one opening per cancellation; ``sent_at`` is a conditional claim), so
+    running this alongside a slow worker sends nothing twice.
+    """
+    from .notifications import offer_email_send
+
+    now = now or _now()
+    unhandled = (Appointment.objects
+                 .filter(status=AppointmentStatus.CANCELLED, starts_at__gt=now,
+                         cancelled_at__gte=now - timedelta(days=1), cancelled_at__lte=now - MISSED_AFTER)
+                 .exclude(pk__in=WaitlistOpening.objects.filter(source_appointment__isnull=False)
+                          .values("source_appointment_id"))
+                 .values_list("pk", flat=True))
+    done = sum(waitlist_opening_create(appointment_id=pk, now=now) is not None for pk in unhandled)
+    unsent = WaitlistOffer.objects.filter(status=OfferStatus.PENDING, sent_at=None, expires_at__gt=now,
+                                          created_at__lte=now - MISSED_AFTER).values_list("pk", flat=True)
+    for pk in unsent:
+        try:
+            done += offer_email_send(offer_id=pk)
+        except Exception:  # one failing email must not hold up the others; the next sweep retries it
+            logger.exception("waitlist offer %s: email failed, will retry", pk)
+    return done
+
+
 def waitlist_offers_expire(*, now: datetime | None = None) -> int:
     """Periodic: lapse offers past their time, then offer those openings to the next in line."""
     now = now or _now()

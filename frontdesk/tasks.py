@@ -24,7 +24,8 @@ def refill_waitlist_opening(opening_id: int) -> int:
 
 @shared_task
 def expire_waitlist_offers() -> int:
-    return services.waitlist_offers_expire()
+    """Every 5 minutes: lapse old offers, and redo waitlist work whose task never reached a worker."""
+    return services.waitlist_offers_expire() + services.waitlist_sweep_missed()
 
 
 @shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)

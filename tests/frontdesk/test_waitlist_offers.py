@@ -319,3 +319,27 @@ def test_two_simultaneous_accepts_give_the_time_to_exactly_one(clinic, appointme
     assert len(booked) == 1 and len(refused) == 1
     assert Appointment.objects.filter(starts_at=TUESDAY_10, status=AppointmentStatus.BOOKED).count() == 1
     assert WaitlistOffer.objects.filter(status=OfferStatus.ACCEPTED).count() == 1
+
+
+def test_waitlist_work_lost_on_the_way_to_the_broker_is_redone_by_the_beat(
+        clinic, appointment, waiting, front_desk_user, mailoutbox, django_capture_on_commit_callbacks):
+    amy = waiting("Amy")
+    with time_machine.travel(MONDAY, tick=False):
+        session = appointment(TUESDAY_10)
+        # Cancelled with the broker down: the on-commit signal and its task never ran.
+        booking_services.appointment_cancel(appointment=session, actor=front_desk_user, reason="Unwell",
+                                            by_staff=True)
+        mailoutbox.clear()
+        assert expire_waitlist_offers() == 0  # too soon: the task may still be on its way
+    with time_machine.travel(MONDAY + timedelta(minutes=6), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):  # the broker is back
+            expire_waitlist_offers()
+        assert [m.to for m in mailoutbox if "opened up" in m.subject] == [[amy.client.email]]
+        opening = WaitlistOpening.objects.get(source_appointment=session)
+        offer = opening.offers.get()
+        # The offer's own email lost too: the sweep sends it once, however often it runs.
+        WaitlistOffer.objects.filter(pk=offer.pk).update(sent_at=None, created_at=MONDAY)
+        mailoutbox.clear()
+        expire_waitlist_offers()
+        expire_waitlist_offers()
+        assert len([m for m in mailoutbox if "opened up" in m.subject]) == 1
