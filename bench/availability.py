@@ -11,10 +11,8 @@ and a 10-session course check.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time as clock
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -23,10 +21,6 @@ from pathlib import Path
 # Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from bench.harness import throwaway_database, timed  # noqa: E402
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 
 def build(*, appointments: int, days: int, seed: int = 7):

@@ -9,10 +9,8 @@ next week; then times the week view, the day view, the room view and the day she
 """
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time as clock
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -22,10 +20,6 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.harness import throwaway_database, timed  # noqa: E402
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 
 def build(*, appointments: int, practitioners: int, seed: int = 11):

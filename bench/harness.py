@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+# Importing the harness configures the run: project settings, a throwaway var/ and in-process tasks.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("CLINIC_VAR_DIR", tempfile.mkdtemp(prefix="clinic-bench-"))  # never touch var/
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 
 @contextmanager
