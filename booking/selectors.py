@@ -57,16 +57,14 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime | None:
     return utc
 
 
+def wall_clock_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """Like ``local_to_utc``, but a time inside a DST gap becomes the gap's end (the same UTC as fold=1)."""
+    return local_to_utc(day, at, tz) or datetime.combine(day, at, tzinfo=tz).replace(fold=1).astimezone(UTC)
+
+
 def _local_interval(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
     """A wall-clock interval on a date as UTC instants; a bound inside a DST gap moves to the gap's end."""
-    def resolve(t: time) -> datetime:
-        exact = local_to_utc(day, t, tz)
-        if exact is not None:
-            return exact
-        # Inside the spring-forward gap: the first instant after it is the same UTC as fold=1.
-        return datetime.combine(day, t, tzinfo=tz).replace(fold=1).astimezone(UTC)
-
-    lo, hi = resolve(start), resolve(end)
+    lo, hi = wall_clock_to_utc(day, start, tz), wall_clock_to_utc(day, end, tz)
     return (lo, hi) if hi > lo else None
 
 
@@ -360,7 +358,7 @@ def course_plan(*, service: Service, practitioner: Practitioner, location: Locat
     course_days = set(days)
     plan = []
     for day in days:
-        wanted = local_to_utc(day, at, tz) or datetime.combine(day, at, tzinfo=tz).replace(fold=1).astimezone(UTC)
+        wanted = wall_clock_to_utc(day, at, tz)
         if wanted in free:
             plan.append(CourseDate(day=day, wanted=wanted, free=True, alternatives=[]))
             continue

@@ -393,7 +393,3 @@ def appointments_confirm_pending(*, client) -> int:
         appointment_set_status(appointment=appointment, status=AppointmentStatus.BOOKED, actor=client)
         count += 1
     return count
-
-
-def active_overlaps_q(start: datetime, end: datetime) -> Q:
-    return Q(status__in=ACTIVE_STATUSES, starts_at__lt=end, blocked_until__gt=start)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -27,6 +27,7 @@ from booking.models import (
     TimeOff,
     WorkingHours,
 )
+from booking.selectors import wall_clock_to_utc
 from intake.selectors import intake_statuses
 
 PRACTITIONERS, ROOMS = "practitioners", "rooms"
@@ -38,12 +39,7 @@ def wall_to_utc(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
     in the repeated hour: its first occurrence."""
     if minute_of_day >= 24 * 60:
         return wall_to_utc(day + timedelta(days=1), minute_of_day - 24 * 60, tz)
-    naive = datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60))
-    exact = naive.replace(tzinfo=tz)
-    utc = exact.astimezone(UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) == naive:
-        return utc
-    return naive.replace(tzinfo=tz, fold=1).astimezone(UTC)  # the gap: same instant as its end
+    return wall_clock_to_utc(day, time(minute_of_day // 60, minute_of_day % 60), tz)
 
 
 def _minutes(t: time) -> int:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from booking import selectors as booking_selectors
 from booking.models import Appointment, AppointmentStatus, BookedVia, Location, Practitioner, Service
+from booking.notifications import MISSED_AFTER  # after this long, lost on-commit work is redone
 from booking.services import BookingError, SlotTaken, appointment_book
 from clinic.accounts.models import Role, User
 from clinic.accounts.services import user_create
@@ -278,10 +279,6 @@ def waitlist_offer_decline(*, offer: WaitlistOffer, now: datetime | None = None)
         opening_id = offer.opening_id
         transaction.on_commit(lambda: _refill_later(opening_id))
     return True
-
-
-# Work queued after commit is lost if the broker refused it: after this long the beat redoes it.
-MISSED_AFTER = timedelta(minutes=5)
 
 
 def waitlist_sweep_missed(*, now: datetime | None = None) -> int:

@@ -6,8 +6,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from clinic.core.http import safe_next
 
 from . import services
 from .forms import LoginForm, ProfileForm, SignInLinkPasswordResetForm, SignUpForm, StaffCreateForm
@@ -20,14 +21,6 @@ LANDING_BY_ROLE = {
     Role.FRONT_DESK: "frontdesk:calendar",
     Role.MANAGER: "core:manage",
 }
-
-
-def _safe_next(request, url: str | None) -> str | None:
-    """Only same-site paths: never bounce a user to another host after a form."""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-        return url
-    return None
 
 
 class ClinicLoginView(auth_views.LoginView):
@@ -53,7 +46,7 @@ def signup(request):
             login(request, user, backend="clinic.accounts.backends.EmailBackend")
             messages.success(request, f"Welcome, {user.first_name}. We have emailed a link to confirm "
                              f"{user.email}: please click it so we can confirm your bookings.")
-            return redirect(_safe_next(request, request.GET.get("next")) or "accounts:landing")
+            return redirect(safe_next(request) or "accounts:landing")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -75,7 +68,7 @@ def resend_verification(request):
     else:
         services.verification_email_send(user=request.user)
         messages.success(request, f"We have sent a new confirmation link to {request.user.email}.")
-    return redirect(_safe_next(request, request.POST.get("next")) or "accounts:profile")
+    return redirect(safe_next(request) or "accounts:profile")
 
 
 @login_required

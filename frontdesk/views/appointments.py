@@ -19,6 +19,7 @@ from booking.models import Appointment, AppointmentStatus, BookedVia, Location, 
 from booking.selectors import Slot
 from clinic.accounts.models import Role, User
 from clinic.accounts.permissions import Cap, has_cap, require
+from clinic.core.http import safe_next
 from intake.selectors import intake_statuses
 
 from ..forms import (
@@ -31,7 +32,7 @@ from ..forms import (
     slot_value,
 )
 from ..selectors import appointment_history, client_search, default_location
-from .common import is_htmx, safe_next
+from .common import is_htmx
 
 # Buttons offered for each status (the service decides what is really allowed).
 STATUS_ACTIONS = {

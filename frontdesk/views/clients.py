@@ -18,13 +18,14 @@ from clinic.accounts.models import Role, User
 from clinic.accounts.permissions import Cap, has_cap, require
 from clinic.accounts.services import EmailTaken
 from clinic.audit.services import audit_record
+from clinic.core.http import safe_next
 from intake.selectors import intake_statuses
 from intake.services import IntakeError, intake_request_send
 
 from ..forms import ClientQuickCreateForm, ClientSearchForm
 from ..selectors import client_search, client_summary
 from ..services import client_quick_create
-from .common import is_htmx, safe_next
+from .common import is_htmx
 
 PAGE_SIZE = 30
 

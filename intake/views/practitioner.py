@@ -20,6 +20,7 @@ from booking.models import Appointment, AppointmentStatus, Location, Practitione
 from clinic.accounts.models import Role, User
 from clinic.accounts.permissions import Cap, has_cap
 from clinic.audit.services import audit_record
+from clinic.core.http import safe_next
 
 from .. import scoring, screening, selectors, services
 from ..forms import AssessmentForm, ReassessmentForm, TreatmentNoteForm
@@ -32,7 +33,7 @@ from ..models import (
     TreatmentNote,
 )
 from ..questionnaire import Questionnaire
-from .common import age_on, intake_view, safe_next
+from .common import age_on, intake_view
 
 QUEUE_DAYS = 14
 # Sort order of the review queue after "needs review": what the practitioner must act on first.
