@@ -50,6 +50,7 @@ screenshots: $(STAMP) var
 bench: $(STAMP) var
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/front_desk_calendar.py
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf var/clinic.sqlite3* var/broker var/celerybeat-schedule*

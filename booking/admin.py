@@ -81,12 +81,43 @@ class LocationAdmin(admin.ModelAdmin):
     inlines = [RoomInline, OpeningHoursInline]
 
 
+class ServiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = ["name", "slug", "description", "duration_minutes", "buffer_after_minutes", "price", "is_active",
+                  "bookable_online", "new_clients_allowed", "is_initial_consultation", "requires_intake",
+                  "aftercare_note"]
+
+    def clean_aftercare_note(self) -> str:
+        # Browsers send textarea lines as CRLF; the email builder finds paragraphs at blank lines ("\n\n").
+        return "\n".join(line.rstrip() for line in self.cleaned_data["aftercare_note"].splitlines()).strip()
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceAdminForm
     list_display = ["name", "duration_minutes", "buffer_after_minutes", "price", "bookable_online",
                     "new_clients_allowed", "is_initial_consultation", "is_active"]
     list_filter = ["bookable_online", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", ("duration_minutes", "buffer_after_minutes"), "price",
+                           "is_active"]}),
+        ("Who may book", {"fields": ["bookable_online", "new_clients_allowed", "is_initial_consultation",
+                                     "requires_intake"]}),
+        ("Aftercare email", {
+            "fields": ["aftercare_note"],
+            "description": "The advice every client gets by email after a session of this service; how long "
+                           "after is set in the clinic settings. A blank line starts a new paragraph. The "
+                           "practitioner can add a line for one client on the treatment note.",
+        }),
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "aftercare_note":
+            field.widget.attrs.update(rows=14, cols=80)  # room to read the whole note while editing it
+        return field
 
 
 class WorkingHoursInline(admin.TabularInline):

@@ -6,4 +6,4 @@ class BookingConfig(AppConfig):
     verbose_name = "Booking"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import notifications, receivers  # noqa: F401  (receivers; message builders)

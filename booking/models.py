@@ -78,6 +78,20 @@ class Room(models.Model):
         return f"{self.name} ({self.location})"
 
 
+# What the aftercare note says unless the manager writes the service's own (DOMAIN.md: aftercare).
+DEFAULT_AFTERCARE = """\
+A few simple steps help your skin make the most of the treatment:
+
+- No make-up for about 12 hours, and no heavy creams today.
+- For 24 hours, avoid strenuous exercise, saunas, hot baths and swimming pools.
+- Go easy on alcohol and caffeine, and drink plenty of water.
+- No exfoliants, scrubs or acid products for 48 hours.
+- Use sunscreen when you go out.
+- Small bruises can happen; they are harmless and fade within a few days.
+
+When to call us: if a bruise is large or painful, or if swelling or redness gets worse after a day."""
+
+
 class Service(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), unique=True)
@@ -92,6 +106,10 @@ class Service(models.Model):
     new_clients_allowed = models.BooleanField(_("new clients may book"), default=True)
     requires_intake = models.BooleanField(_("needs a completed intake"), default=True)
     bookable_online = models.BooleanField(_("bookable online"), default=True)
+    aftercare_note = models.TextField(
+        _("aftercare note"), default=DEFAULT_AFTERCARE, blank=True,
+        help_text=_("Emailed to the client after each session of this service. Plain text; lines starting "
+                    "with '- ' become a list. No clinical details: it goes by email."))
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -296,35 +314,3 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.action} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class NotificationKind(models.TextChoices):
-    CONFIRMATION = "confirmation", _("Booking confirmation")
-    RESCHEDULED = "rescheduled", _("Rescheduled")
-    CANCELLED = "cancelled", _("Cancellation")
-    REMINDER = "reminder", _("Reminder")
-    AFTERCARE = "aftercare", _("Aftercare note")
-    INTAKE_REQUEST = "intake_request", _("Intake request")
-
-
-class AppointmentNotification(models.Model):
-    """One message about one appointment. The unique constraint makes each send happen once:
-    a worker claims the row by inserting it, and a duplicate insert means someone else did."""
-
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    # The appointment's start when this was sent: a rescheduled visit gets a fresh reminder.
-    for_starts_at = models.DateTimeField()
-    channel = models.CharField(max_length=10, default="email")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["appointment", "kind", "for_starts_at", "channel"],
-                                    name="booking_notification_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for appointment {self.appointment_id}"

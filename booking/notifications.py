@@ -1,69 +1,245 @@
-"""Emails about appointments: confirmation, rescheduled, cancelled, reminder, aftercare.
+"""Messages about appointments: when each is due (the planner) and what it says (the builders).
 
-Once only. Each (appointment, kind, start) is sent at most once: a worker first *claims* it by
-inserting an ``AppointmentNotification`` row, and the unique constraint makes a second insert fail,
-so two workers (or a redelivered task) can never both send. ``sent_at`` is set after the send.
+Queued by the change itself. ``booking.services`` queues the confirmation, move and cancellation
+notices in the transaction of the booking, move or cancellation (``clinic.notifications``: a row in
+the outbox, sent by a worker, never twice).
 
-Never lost. A claim whose ``sent_at`` is still empty after ``RETRY_CLAIMS_AFTER`` means the worker
-crashed or the mail server refused: the beat's sweep takes it over with a conditional update (only
-one sweeper can win) and tries again, for as long as the message still makes sense. The one
-window left is a crash after the mail server accepted the message but before ``sent_at`` was
-written: that message may go twice, which beats never.
+Planned. Reminders (one per offset in the clinic settings and per channel the client chose), the
+questionnaire nudge, the course check-in and the aftercare note depend on the session's time, the
+clinic's settings and the client's choices. ``client_messages_plan`` works out what each upcoming
+session of a client should have and makes the rows agree: missing ones are created, pending ones
+are *moved* to the session's new time, ones no longer wanted are cancelled. It runs in the
+transaction of every booking, move, cancellation and change of preferences, and is idempotent.
 
-Time zones. Every time in an email is the appointment location's wall-clock time with the zone's
-abbreviation ("Tuesday 31 March 2026, 10:00 (BST)"), formatted here in Python: the template
-``date`` filter would convert to whatever zone the worker has active.
+Time zones. Every time in a message is the location's wall-clock time with the zone's abbreviation
+("Tuesday 31 March 2026, 10:00 (BST)"), formatted here in Python: the template ``date`` filter would
+convert to whatever zone the worker has active. Reminders are due a number of real hours before the
+start, so across a clock change "48 hours before" is 47 or 49 hours of wall-clock time.
 
-Privacy. Emails name the service, practitioner, place and time; never intake answers, notes or reasons.
+Privacy. Messages name the service, practitioner, place and time; never intake answers or notes.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from clinic.core.models import ClinicSettings
+from clinic.notifications.models import Channel, Message, MessageKind, MessageState
+from clinic.notifications.registry import NotNeeded, Outgoing, register
+from clinic.notifications.services import message_queue, messages_cancel
 
 from .ics import appointment_ics
-from .models import Appointment, AppointmentEvent, AppointmentNotification, AppointmentStatus, NotificationKind
+from .models import Appointment, AppointmentStatus
 
-logger = logging.getLogger(__name__)
-
-# A worker that claimed a message and has not marked it sent within this long is presumed dead.
-# Must be well above the time one send can take (EMAIL_TIMEOUT bounds an SMTP conversation).
-RETRY_CLAIMS_AFTER = timedelta(minutes=10)
-# Aftercare still makes sense a few days after the session; nothing else once the start has passed.
+# Aftercare still makes sense a few days after the session, if the first tries failed.
 AFTERCARE_VALID_FOR = timedelta(days=3)
-# A change whose email has not even been claimed this long after it was made lost its task on the way
-# to the broker (e.g. Redis down at commit time): the beat sends it from the appointment's history.
-MISSED_AFTER = timedelta(minutes=5)
-MISSED_WINDOW = timedelta(hours=24)
+PLANNED_KINDS = (MessageKind.REMINDER, MessageKind.INTAKE_NUDGE, MessageKind.COURSE_CHECKIN, MessageKind.AFTERCARE)
+# Sessions that count when numbering a client's course (session 5 of 10).
+COUNTED = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT,
+           AppointmentStatus.COMPLETED)
 
-KINDS = (NotificationKind.CONFIRMATION, NotificationKind.RESCHEDULED, NotificationKind.CANCELLED,
-         NotificationKind.REMINDER, NotificationKind.AFTERCARE)
 SUBJECTS = {
-    NotificationKind.CONFIRMATION: "Booking confirmed: {short}",
-    NotificationKind.RESCHEDULED: "Your appointment has moved to {short}",
-    NotificationKind.CANCELLED: "Appointment cancelled: {short}",
-    NotificationKind.REMINDER: "Reminder: your appointment on {short}",
-    NotificationKind.AFTERCARE: "Aftercare after your facial acupuncture",
+    MessageKind.CONFIRMATION: "Booking confirmed: {short}",
+    MessageKind.RESCHEDULED: "Your appointment has moved to {short}",
+    MessageKind.CANCELLED: "Appointment cancelled: {short}",
+    MessageKind.REMINDER: "Reminder: your appointment on {short}",
+    MessageKind.AFTERCARE: "Aftercare after your facial acupuncture",
 }
-WITH_CALENDAR = {NotificationKind.CONFIRMATION, NotificationKind.RESCHEDULED, NotificationKind.CANCELLED}
+WITH_CALENDAR = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
 
 
 def _now() -> datetime:
     return timezone.now()  # frozen by time-machine in tests
 
 
-# --- Formatting --------------------------------------------------------------------------------
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+# --- Queued by the change ------------------------------------------------------------------------
+
+def appointment_messages_booked(appointment: Appointment) -> None:
+    """A booking is confirmed (booked by staff, or online with a confirmed email address)."""
+    message_queue(key=f"confirmation:{appointment.pk}", kind=MessageKind.CONFIRMATION,
+                  recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at)
+    if appointment.is_first_visit:
+        from intake.notifications import intake_request_after_first_booking
+
+        intake_request_after_first_booking(appointment)
+    client_messages_plan(client=appointment.client)
+
+
+def appointment_messages_moved(appointment: Appointment, *, old_starts_at: datetime, change_id: int) -> None:
+    """The session moved: a notice with the new time, and its pending messages move with it."""
+    if appointment.status == AppointmentStatus.BOOKED:
+        message_queue(key=f"rescheduled:{appointment.pk}:{change_id}", kind=MessageKind.RESCHEDULED,
+                      recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at,
+                      params={"old_starts_at": old_starts_at.isoformat()})
+    client_messages_plan(client=appointment.client)
+
+
+def appointment_messages_cancelled(appointment: Appointment) -> None:
+    """Cancelled: say so, and cancel everything still waiting to go about this session."""
+    messages_cancel(Message.objects.filter(appointment=appointment), reason="The session was cancelled.")
+    message_queue(key=f"cancelled:{appointment.pk}", kind=MessageKind.CANCELLED, recipient=appointment.client,
+                  appointment=appointment, for_starts_at=appointment.starts_at)
+    client_messages_plan(client=appointment.client)  # the sessions after it may change number
+
+
+def appointment_messages_status(appointment: Appointment, *, now: datetime | None = None) -> None:
+    """Arrived, in treatment, completed or no-show: reminders are over; aftercare follows a visit."""
+    now = now or _now()
+    messages_cancel(Message.objects.filter(appointment=appointment).exclude(kind=MessageKind.AFTERCARE)
+                    .filter(kind__in=PLANNED_KINDS), reason="The session has taken place.")
+    if appointment.status == AppointmentStatus.NO_SHOW:
+        messages_cancel(Message.objects.filter(appointment=appointment, kind=MessageKind.AFTERCARE),
+                        reason="The client did not come.")
+    elif appointment.status == AppointmentStatus.COMPLETED:
+        # Completed: aftercare goes after the clinic's delay, counted from now (earlier than the fallback
+        # after the session's end when the session finishes early; later when it is marked late).
+        due = now + timedelta(minutes=ClinicSettings.load().aftercare_delay_minutes)
+        aftercare = Message.objects.filter(key=f"aftercare:{appointment.pk}")
+        if not aftercare.filter(state=MessageState.PENDING).update(due_at=due, updated_at=now) \
+                and not aftercare.exists():
+            message_queue(key=f"aftercare:{appointment.pk}", kind=MessageKind.AFTERCARE, recipient=appointment.client,
+                          appointment=appointment, for_starts_at=appointment.starts_at, due_at=due)
+    elif appointment.status == AppointmentStatus.BOOKED:  # a no-show or check-in undone
+        client_messages_plan(client=appointment.client, now=now)
+
+
+# --- Planned -------------------------------------------------------------------------------------
+
+@dataclass
+class Planned:
+    slot: str  # the message's identity without the session time, e.g. reminder:42:48h:email
+    kind: str
+    due_at: datetime
+    channel: str = Channel.EMAIL
+    params: dict = field(default_factory=dict)
+    by_start: bool = True  # a new message for each new time (reminders), or one that moves (aftercare)
+
+    def key(self, appointment: Appointment) -> str:
+        return f"{self.slot}@{_iso(appointment.starts_at)}" if self.by_start else self.slot
+
+
+def reminder_channels(client) -> list[str]:
+    channels = [Channel.EMAIL] if client.email_reminders else []
+    if client.sms_reminders and client.phone:
+        channels.append(Channel.SMS)
+    return channels
+
+
+def _wanted(appointment: Appointment, *, session_number: int, clinic: ClinicSettings, intake_missing: bool,
+            checkin_at: set[int]) -> list[Planned]:
+    pk, start = appointment.pk, appointment.starts_at
+    wanted = [Planned(f"reminder:{pk}:{hours}h:{channel}", MessageKind.REMINDER, start - timedelta(hours=hours),
+                      channel, {"hours": hours})
+              for hours in clinic.reminder_offsets for channel in reminder_channels(appointment.client)]
+    if appointment.is_first_visit and intake_missing:
+        wanted.append(Planned(f"intake_nudge:{pk}", MessageKind.INTAKE_NUDGE,
+                              start - timedelta(hours=clinic.intake_nudge_hours_before)))
+    if session_number in checkin_at:
+        wanted.append(Planned(f"course_checkin:{pk}:{session_number}", MessageKind.COURSE_CHECKIN,
+                              start - timedelta(hours=clinic.course_checkin_hours_before),
+                              params={"session": session_number}))
+    wanted.append(Planned(f"aftercare:{pk}", MessageKind.AFTERCARE,
+                          appointment.ends_at + timedelta(minutes=clinic.aftercare_delay_minutes), by_start=False))
+    return wanted
+
+
+def _slot(key: str) -> str:
+    return key.split("@", 1)[0]
+
+
+def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message], now: datetime) -> None:
+    by_key = {row.key: row for row in rows}
+    keep: set[str] = set()
+    for planned in wanted:
+        key = planned.key(appointment)
+        keep.add(key)
+        row = by_key.get(key)
+        if row is not None:
+            if row.state == MessageState.PENDING and row.due_at != planned.due_at:
+                Message.objects.filter(pk=row.pk, state=MessageState.PENDING).update(due_at=planned.due_at,
+                                                                                     updated_at=now)
+            elif row.state == MessageState.CANCELLED and planned.due_at > now:  # e.g. moved back, opted in again
+                Message.objects.filter(pk=row.pk, state=MessageState.CANCELLED).update(
+                    state=MessageState.PENDING, due_at=planned.due_at, last_error="", updated_at=now)
+            continue
+        if planned.due_at <= now:
+            continue  # booked or moved too late for this one (the confirmation says it all)
+        movable = [r for r in rows if r.state == MessageState.PENDING and _slot(r.key) == planned.slot
+                   and r.key not in keep]
+        if movable:  # the session moved: its waiting message moves with it
+            row = movable[0]
+            Message.objects.filter(pk=row.pk, state=MessageState.PENDING).update(
+                key=key, due_at=planned.due_at, for_starts_at=appointment.starts_at, params=planned.params,
+                updated_at=now)
+            keep.add(key)
+            row.key = key
+            continue
+        message_queue(key=key, kind=planned.kind, channel=planned.channel, recipient=appointment.client,
+                      appointment=appointment, for_starts_at=appointment.starts_at, due_at=planned.due_at,
+                      params=planned.params, send_now=False)
+    stale = [row.pk for row in rows if row.state == MessageState.PENDING and row.key not in keep]
+    if stale:
+        messages_cancel(Message.objects.filter(pk__in=stale),
+                        reason="The session moved, or the clinic's or client's settings changed.")
+
+
+def client_messages_plan(*, client, now: datetime | None = None) -> None:
+    """Make the planned messages of every upcoming session of ``client`` match what they should be."""
+    from intake.models import IntakeSettings
+    from intake.selectors import current_submission
+
+    now = now or _now()
+    upcoming = list(Appointment.objects.filter(client=client, status=AppointmentStatus.BOOKED, starts_at__gt=now)
+                    .select_related("client").order_by("starts_at", "pk"))
+    # Stop what waits for sessions that are no longer upcoming (cancelled, or moved into the past by staff).
+    messages_cancel(Message.objects.filter(appointment__client=client, kind__in=PLANNED_KINDS)
+                    .exclude(kind=MessageKind.AFTERCARE).exclude(appointment__in=upcoming),
+                    reason="The session is no longer booked.")
+    messages_cancel(Message.objects.filter(appointment__client=client, kind=MessageKind.AFTERCARE)
+                    .filter(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW,
+                                                     AppointmentStatus.PENDING]),
+                    reason="The session did not take place.")
+    if not upcoming:
+        return
+    clinic = ClinicSettings.load()
+    held = Appointment.objects.filter(client=client, status__in=COUNTED, starts_at__lte=now).count()
+    intake_missing = any(a.is_first_visit for a in upcoming) and current_submission(client=client) is None
+    checkin_at = set(IntakeSettings.load().reassess_sessions)
+    rows: dict[int, list[Message]] = {a.pk: [] for a in upcoming}
+    for row in Message.objects.filter(appointment__in=upcoming, kind__in=PLANNED_KINDS):
+        rows[row.appointment_id].append(row)
+    for number, appointment in enumerate(upcoming, start=held + 1):
+        wanted = _wanted(appointment, session_number=number, clinic=clinic, intake_missing=intake_missing,
+                         checkin_at=checkin_at)
+        _apply(appointment, wanted, rows[appointment.pk], now)
+
+
+def messages_replan_all(*, now: datetime | None = None) -> int:
+    """The clinic changed its message settings: re-plan every client with an upcoming session."""
+    from clinic.accounts.models import User
+
+    now = now or _now()
+    clients = User.objects.filter(appointments__status=AppointmentStatus.BOOKED,
+                                  appointments__starts_at__gt=now).distinct()
+    count = 0
+    for client in clients.iterator():
+        client_messages_plan(client=client, now=now)
+        count += 1
+    return count
+
+
+# --- Builders: what each message says ------------------------------------------------------------
 
 def format_when(instant: datetime, tz) -> str:
     """``Tuesday 31 March 2026, 10:00 (BST)``: wall-clock time at the location, zone named."""
@@ -82,20 +258,11 @@ def _intake_missing(client) -> bool:
     return current_submission(client=client) is None
 
 
-def _previous_start(appointment: Appointment, for_starts_at: datetime) -> datetime | None:
-    """The start this appointment had before the move to ``for_starts_at`` (from its history)."""
-    moves = appointment.events.filter(action="rescheduled").order_by("-at", "-id")
-    for event in moves:
-        if event.details.get("new", {}).get("starts_at") == for_starts_at.isoformat():
-            return datetime.fromisoformat(event.details["old"]["starts_at"])
-    return None
-
-
-def _context(appointment: Appointment, kind: str, for_starts_at: datetime, clinic: ClinicSettings) -> dict:
+def appointment_context(appointment: Appointment, clinic: ClinicSettings) -> dict:
+    """What every message about a session may say: who, what, when (with its zone) and where."""
     tz, location = appointment.location.tz, appointment.location
     site = settings.SITE_URL
-    context = {
-        "kind": kind,
+    return {
         "clinic": clinic,
         "first_name": appointment.client.first_name,
         "service": appointment.service.name,
@@ -104,7 +271,10 @@ def _context(appointment: Appointment, kind: str, for_starts_at: datetime, clini
         "address_lines": [line.strip() for line in location.address.splitlines() if line.strip()],
         "location_phone": location.phone or clinic.phone,
         "when": format_when(appointment.starts_at, tz),
+        "short": format_short(appointment.starts_at, tz),
         "ends": f"{appointment.ends_at.astimezone(tz):%H:%M}",
+        "time_zone": location.time_zone,
+        "zone_city": location.time_zone.rsplit("/", 1)[-1].replace("_", " "),  # "New York time"
         "duration_minutes": appointment.service.duration_minutes,
         "is_first_visit": appointment.is_first_visit,
         "cancellation_window_hours": clinic.cancellation_window_hours,
@@ -112,181 +282,98 @@ def _context(appointment: Appointment, kind: str, for_starts_at: datetime, clini
         "book_url": site + reverse("booking:start"),
         "profile_url": site + reverse("accounts:profile"),
         "intake_url": None,
-        "has_calendar": kind in WITH_CALENDAR,
     }
-    if kind == NotificationKind.RESCHEDULED:
-        previous = _previous_start(appointment, for_starts_at)
-        context["old_when"] = format_when(previous, tz) if previous else None
-    if (kind in (NotificationKind.CONFIRMATION, NotificationKind.RESCHEDULED, NotificationKind.REMINDER)
-            and appointment.is_first_visit and _intake_missing(appointment.client)):
-        context["intake_url"] = site + reverse("intake:my_intake")
-    return context
 
 
-def notification_message(*, appointment: Appointment, kind: str, for_starts_at: datetime) -> EmailMultiAlternatives:
-    """Build (not send) the email: plain text, an HTML alternative and, where it helps, an .ics file."""
-    clinic = ClinicSettings.load()
-    context = _context(appointment, kind, for_starts_at, clinic)
-    subject = SUBJECTS[NotificationKind(kind)].format(short=format_short(appointment.starts_at,
-                                                                          appointment.location.tz))
-    text = render_to_string(f"emails/appointment_{kind}.txt", context)
-    html = render_to_string(f"emails/appointment_{kind}.html", context)
-    message = EmailMultiAlternatives(subject, text, None, [appointment.client.email],
-                                     reply_to=[clinic.email] if clinic.email else None)
-    message.attach_alternative(html, "text/html")
-    if kind in WITH_CALENDAR:
-        method = "CANCEL" if kind == NotificationKind.CANCELLED else "REQUEST"
-        message.attach("appointment.ics", appointment_ics(appointment, method=method).decode(),
-                       f"text/calendar; method={method}")
-    return message
-
-
-# --- Once-only sending -------------------------------------------------------------------------
-
-def _still_wanted(appointment: Appointment, kind: str, for_starts_at: datetime, now: datetime) -> bool:
-    """Does this message still describe the appointment as it is? A later change queues its own."""
-    if kind == NotificationKind.AFTERCARE:
-        return appointment.status == AppointmentStatus.COMPLETED and now < for_starts_at + AFTERCARE_VALID_FOR
-    if appointment.starts_at != for_starts_at or for_starts_at <= now:
-        return False  # moved since (the move sends its own email), or already over
-    if kind == NotificationKind.CANCELLED:
-        return appointment.status == AppointmentStatus.CANCELLED
-    if kind == NotificationKind.REMINDER:
-        return appointment.status == AppointmentStatus.BOOKED and appointment.client.email_reminders
-    return appointment.status == AppointmentStatus.BOOKED  # confirmation, rescheduled
-
-
-def _claim(appointment: Appointment, kind: str, for_starts_at: datetime, now: datetime) -> int | None:
-    """Claim the right to send; returns the claim's id, or None if another worker holds it."""
-    try:
-        with transaction.atomic():
-            return AppointmentNotification.objects.create(
-                appointment=appointment, kind=kind, for_starts_at=for_starts_at).pk
-    except IntegrityError:
-        pass
-    # Already claimed. Take it over only if it was never sent and its worker is presumed dead:
-    # the conditional update is atomic, so of two sweepers exactly one gets a row count of 1.
-    existing = AppointmentNotification.objects.filter(
-        appointment=appointment, kind=kind, for_starts_at=for_starts_at, channel="email",
-        sent_at=None, created_at__lt=now - RETRY_CLAIMS_AFTER).values_list("pk", flat=True).first()
-    if existing is None:
-        return None
-    taken = AppointmentNotification.objects.filter(
-        pk=existing, sent_at=None, created_at__lt=now - RETRY_CLAIMS_AFTER).update(created_at=now)
-    return existing if taken == 1 else None
-
-
-def _drop_stale_claim(appointment: Appointment, kind: str, for_starts_at: datetime, now: datetime) -> None:
-    """An unsent claim for a message that no longer makes sense: forget it so the sweep stops."""
-    AppointmentNotification.objects.filter(
-        appointment=appointment, kind=kind, for_starts_at=for_starts_at, sent_at=None,
-        created_at__lt=now - RETRY_CLAIMS_AFTER).delete()
-
-
-def notification_send(*, appointment_id: int, kind: str, for_starts_at: str | datetime,
-                      now: datetime | None = None) -> bool:
-    """Send one email about one appointment unless it was sent, is being sent, or no longer applies.
-
-    Returns True when this call sent it. A failing send raises and leaves the claim unsent, so the
-    next sweep (``notifications_retry_stale``) retries it.
-    """
-    now = now or _now()
-    if isinstance(for_starts_at, str):
-        for_starts_at = datetime.fromisoformat(for_starts_at)
-    if kind not in KINDS:
-        raise ValueError(f"unknown appointment notification kind {kind!r}")
+def load_appointment(message: Message) -> Appointment:
     appointment = (Appointment.objects.select_related("client", "service", "practitioner__user", "location")
-                   .filter(pk=appointment_id).first())
+                   .filter(pk=message.appointment_id).first())
     if appointment is None:
-        return False
-    if not _still_wanted(appointment, kind, for_starts_at, now):
-        _drop_stale_claim(appointment, kind, for_starts_at, now)
-        logger.info("skipped %s for appointment %s: no longer applies", kind, appointment_id)
-        return False
-    claim_id = _claim(appointment, kind, for_starts_at, now)
-    if claim_id is None:
-        logger.info("skipped %s for appointment %s: already sent or being sent", kind, appointment_id)
-        return False
-    notification_message(appointment=appointment, kind=kind, for_starts_at=for_starts_at).send()
-    AppointmentNotification.objects.filter(pk=claim_id, sent_at=None).update(sent_at=_now())
-    logger.info("sent %s for appointment %s", kind, appointment_id)
-    return True
+        raise NotNeeded("The appointment no longer exists.")
+    return appointment
 
 
-# --- The beat: reminders and retries -------------------------------------------------------------
-#
-# Reminders are found by polling every minute rather than scheduled as Celery ETA/countdown tasks
-# at booking time. On Redis an ETA task sits unacknowledged in a worker and is redelivered every
-# ``visibility_timeout`` (reminders sent many times), it is lost if Redis restarts without
-# persistence, and a reschedule or cancellation would have to hunt down and revoke it. Polling
-# derives what is due from the appointments as they are now, so a moved appointment simply
-# becomes due at its new time, and a beat that was down catches up on its next run.
-
-def reminders_due(*, now: datetime, hours: int):
-    """Booked appointments starting within ``hours`` whose reminder for their current start has
-    neither been sent nor recently claimed (a stale claim is due again)."""
-    settled = AppointmentNotification.objects.filter(
-        appointment=OuterRef("pk"), kind=NotificationKind.REMINDER, for_starts_at=OuterRef("starts_at"),
-    ).filter(Q(sent_at__isnull=False) | Q(created_at__gte=now - RETRY_CLAIMS_AFTER))
-    return (Appointment.objects
-            .filter(status=AppointmentStatus.BOOKED, client__email_reminders=True,
-                    starts_at__gt=now, starts_at__lte=now + timedelta(hours=hours))
-            .exclude(Exists(settled))
-            .order_by("starts_at"))
-
-
-def _send_each(pending: list[tuple[int, str, datetime]], now: datetime) -> int:
-    sent = 0
-    for appointment_id, kind, for_starts_at in pending:
-        try:
-            sent += notification_send(appointment_id=appointment_id, kind=kind, for_starts_at=for_starts_at,
-                                      now=now)
-        except Exception:  # one failing email must not hold up the others; its claim is retried
-            logger.exception("sending %s for appointment %s failed; will retry", kind, appointment_id)
-    return sent
+def _check_still_wanted(message: Message, appointment: Appointment, now: datetime) -> None:
+    """Does this message still describe the session as it is? A later change queues its own."""
+    kind, status = message.kind, appointment.status
+    if kind == MessageKind.AFTERCARE:
+        if status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW, AppointmentStatus.PENDING):
+            raise NotNeeded("The session did not take place.")
+        if now > appointment.ends_at + AFTERCARE_VALID_FOR:
+            raise NotNeeded("Too long after the session for aftercare advice.")
+        return
+    if appointment.starts_at <= now:
+        raise NotNeeded("The session has already started.")
+    if kind == MessageKind.CANCELLED:
+        if status != AppointmentStatus.CANCELLED:
+            raise NotNeeded("The session is no longer cancelled.")
+        return
+    if status != AppointmentStatus.BOOKED:
+        raise NotNeeded("The session is no longer booked.")
+    if kind != MessageKind.CONFIRMATION and appointment.starts_at != message.for_starts_at:
+        raise NotNeeded("The session moved since; the move has its own message.")
+    if kind == MessageKind.REMINDER and Message.objects.filter(
+            appointment=appointment, kind=kind, channel=message.channel, for_starts_at=message.for_starts_at,
+            due_at__gt=message.due_at, due_at__lte=now).exists():
+        # Sending was held up (beat down, retries) until a later reminder fell due: one is enough.
+        raise NotNeeded("A later reminder for this session is due; one reminder is enough.")
 
 
-def reminders_send_due(*, now: datetime | None = None) -> int:
-    now = now or _now()
-    hours = ClinicSettings.load().reminder_hours_before
-    due = reminders_due(now=now, hours=hours).values_list("pk", "starts_at")
-    return _send_each([(pk, NotificationKind.REMINDER, starts_at) for pk, starts_at in due], now)
+def _aftercare_context(appointment: Appointment) -> dict:
+    from intake.models import TreatmentNote
+
+    note = TreatmentNote.objects.filter(appointment=appointment).values_list("aftercare_addition", flat=True).first()
+    text = appointment.service.aftercare_note.replace("\r\n", "\n").strip()  # a browser's line breaks
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    blocks = []
+    for paragraph in paragraphs:
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        if all(line.startswith("- ") for line in lines):
+            blocks.append({"bullets": [line[2:] for line in lines]})
+        else:
+            blocks.append({"text": " ".join(lines)})
+    return {"aftercare_text": text, "aftercare_blocks": blocks, "personal_note": (note or "").strip(),
+            "practitioner_first_name": appointment.practitioner.user.first_name}
 
 
-def notifications_retry_stale(*, now: datetime | None = None) -> int:
-    """Retry claims of any kind left unsent by a crashed worker or a refused send."""
-    now = now or _now()
-    stale = (AppointmentNotification.objects
-             .filter(sent_at=None, created_at__lt=now - RETRY_CLAIMS_AFTER, kind__in=KINDS,
-                     for_starts_at__gt=now - AFTERCARE_VALID_FOR)
-             .exclude(kind=NotificationKind.REMINDER)  # reminders_send_due retries its own
-             .values_list("appointment_id", "kind", "for_starts_at"))
-    return _send_each(list(stale), now)
+def _sms(kind: str, context: dict) -> str:
+    clinic = context["clinic"]
+    if kind == MessageKind.REMINDER:
+        return (f"{clinic.name}: reminder of your {context['service']} on {context['short']} at "
+                f"{context['location'].name}. To change or cancel: {context['manage_url']} "
+                f"or call {context['location_phone']}.")
+    return f"{clinic.name}: please check your email for a message about your appointment on {context['short']}."
 
 
-def notifications_send_missed(*, now: datetime | None = None) -> int:
-    """Confirmations, move and cancellation emails whose task never reached a worker.
+@register(MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED, MessageKind.REMINDER,
+          MessageKind.AFTERCARE)
+def appointment_message_build(message: Message) -> Outgoing:
+    """The email (plain text, HTML, .ics where it helps) or text message about one session."""
+    appointment = load_appointment(message)
+    _check_still_wanted(message, appointment, _now())
+    kind, clinic = message.kind, ClinicSettings.load()
+    context = appointment_context(appointment, clinic) | {"kind": kind, "has_calendar": kind in WITH_CALENDAR}
+    if kind == MessageKind.RESCHEDULED and message.params.get("old_starts_at"):
+        context["old_when"] = format_when(datetime.fromisoformat(message.params["old_starts_at"]),
+                                          appointment.location.tz)
+    if (kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.REMINDER)
+            and appointment.is_first_visit and _intake_missing(appointment.client)):
+        context["intake_url"] = settings.SITE_URL + reverse("intake:my_intake")
+    if kind == MessageKind.REMINDER:
+        context["hours_before"] = message.params.get("hours")
+    if kind == MessageKind.AFTERCARE:
+        context |= _aftercare_context(appointment)
+    subject = SUBJECTS[MessageKind(kind)].format(short=context["short"])
+    outgoing = Outgoing(subject=subject, text=render_to_string(f"emails/appointment_{kind}.txt", context),
+                        html=render_to_string(f"emails/appointment_{kind}.html", context),
+                        sms=_sms(kind, context), reply_to=[clinic.email] if clinic.email else [])
+    if kind in WITH_CALENDAR:
+        method = "CANCEL" if kind == MessageKind.CANCELLED else "REQUEST"
+        outgoing.attachments.append(("appointment.ics", appointment_ics(appointment, method=method).decode(),
+                                     f"text/calendar; method={method}"))
+    return outgoing
 
-    Tasks are queued after commit; if the broker refused them the booking stands but nothing was
-    claimed. The appointment's own history says what happened, so the sweep does not depend on the
-    queue. Appointments without history (imported, demo data) are left alone.
-    """
-    now = now or _now()
-    changed = AppointmentEvent.objects.filter(appointment=OuterRef("pk"), at__gte=now - MISSED_WINDOW,
-                                              at__lte=now - MISSED_AFTER)
-    told = AppointmentNotification.objects.filter(appointment=OuterRef("pk"), for_starts_at=OuterRef("starts_at"))
-    ever_confirmed = AppointmentNotification.objects.filter(appointment=OuterRef("pk"),
-                                                            kind=NotificationKind.CONFIRMATION)
-    booked = (Appointment.objects.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
-              .filter(Exists(changed.filter(action__in=["booked", "rescheduled"])))
-              .exclude(Exists(told.filter(kind__in=[NotificationKind.CONFIRMATION, NotificationKind.RESCHEDULED])))
-              .annotate(confirmed_before=Exists(ever_confirmed))
-              .values_list("pk", "starts_at", "confirmed_before"))
-    pending = [(pk, NotificationKind.RESCHEDULED if before else NotificationKind.CONFIRMATION, starts_at)
-               for pk, starts_at, before in booked]
-    cancelled = (Appointment.objects.filter(status=AppointmentStatus.CANCELLED, starts_at__gt=now)
-                 .filter(Exists(changed.filter(action="cancelled")))
-                 .exclude(Exists(told.filter(kind=NotificationKind.CANCELLED)))
-                 .values_list("pk", "starts_at"))
-    pending += [(pk, NotificationKind.CANCELLED, starts_at) for pk, starts_at in cancelled]
-    return _send_each(pending, now)
+
+def appointment_messages(appointment: Appointment):
+    """Every message about one session, for its history (staff)."""
+    return Message.objects.filter(Q(appointment=appointment)).order_by("due_at", "id")

@@ -1,6 +1,6 @@
 from django.dispatch import receiver
 
-from clinic.accounts.signals import email_verified, staff_account_created
+from clinic.accounts.signals import email_verified, reminder_preferences_changed, staff_account_created
 
 
 @receiver(email_verified)
@@ -21,3 +21,10 @@ def create_practitioner_profile(sender, user, **kwargs) -> None:
     if created:
         practitioner.services.set(Service.objects.filter(is_active=True))
         practitioner.locations.set(Location.objects.filter(is_active=True))
+
+
+@receiver(reminder_preferences_changed)
+def replan_reminders(sender, user, **kwargs) -> None:
+    from .notifications import client_messages_plan
+
+    client_messages_plan(client=user)

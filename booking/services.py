@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clinic.core.models import ClinicSettings
 
-from . import selectors
+from . import notifications, selectors
 from .models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -26,7 +26,6 @@ from .models import (
     BookedVia,
     Course,
     Location,
-    NotificationKind,
     Practitioner,
     Room,
     Service,
@@ -71,17 +70,8 @@ def _constraint_name(exc: IntegrityError) -> str:
     return getattr(diag, "constraint_name", "") or ""
 
 
-def _event(appointment: Appointment, action: str, actor=None, **details) -> None:
-    AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, details=details)
-
-
-def _notify(appointment: Appointment, kind: str) -> None:
-    from .tasks import send_appointment_notification
-
-    appointment_id, for_starts_at = appointment.pk, appointment.starts_at.isoformat()
-    # robust: a broker outage must not turn a booking that is already saved into an error page.
-    transaction.on_commit(lambda: send_appointment_notification.delay(appointment_id, kind, for_starts_at),
-                          robust=True)
+def _event(appointment: Appointment, action: str, actor=None, **details) -> AppointmentEvent:
+    return AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, details=details)
 
 
 def _overlapping(qs, start: datetime, blocked_until: datetime):
@@ -194,7 +184,7 @@ def appointment_book(
             _save_with_room(appointment, room=room)
             _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat())
             if status == AppointmentStatus.BOOKED:
-                _notify(appointment, NotificationKind.CONFIRMATION)
+                notifications.appointment_messages_booked(appointment)
     except SlotTaken as exc:
         exc.alternatives = _nearest_alternatives(service=service, practitioner=practitioner, location=location,
                                                  around=starts_at, staff=staff)
@@ -234,10 +224,10 @@ def appointment_reschedule(
             locked.ends_at = starts_at + locked.service.duration
             locked.blocked_until = locked.ends_at + locked.service.buffer
             _save_with_room(locked, room=room, ignore_pk=locked.pk)
-            _event(locked, "rescheduled", actor, old=old, new={
+            change = _event(locked, "rescheduled", actor, old=old, new={
                 "starts_at": starts_at.isoformat(), "practitioner": practitioner.pk, "room": locked.room_id})
-            if locked.status == AppointmentStatus.BOOKED:
-                _notify(locked, NotificationKind.RESCHEDULED)
+            notifications.appointment_messages_moved(locked, old_starts_at=appointment.starts_at,
+                                                     change_id=change.pk)
     except SlotTaken as exc:
         exc.alternatives = _nearest_alternatives(service=appointment.service, practitioner=practitioner,
                                                  location=appointment.location, around=starts_at, staff=by_staff)
@@ -318,7 +308,7 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_
             raise BookingError("This appointment was already cancelled.")
         appointment.refresh_from_db()
         _event(appointment, "cancelled", actor, reason=reason[:200], late=appointment.late_cancellation)
-        _notify(appointment, NotificationKind.CANCELLED)
+        notifications.appointment_messages_cancelled(appointment)
         transaction.on_commit(lambda: _time_freed(appointment.pk))
     return appointment
 
@@ -380,9 +370,9 @@ def appointment_set_status(*, appointment: Appointment, status: str, actor) -> A
         appointment.refresh_from_db()
         _event(appointment, status, actor, previous=current.value)
         if status == AppointmentStatus.BOOKED and current == AppointmentStatus.PENDING:
-            _notify(appointment, NotificationKind.CONFIRMATION)
-        if status == AppointmentStatus.COMPLETED:
-            _notify(appointment, NotificationKind.AFTERCARE)
+            notifications.appointment_messages_booked(appointment)
+        else:
+            notifications.appointment_messages_status(appointment)
     return appointment
 
 

@@ -15,12 +15,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Polls for due reminders and retries interrupted sends (see booking.notifications for why
-    # this polls instead of scheduling ETA tasks). Each run is idempotent, so a run that overlaps
-    # the next is harmless; ``expires`` drops runs queued while no worker was up, since the next
-    # run does the same work.
-    "booking-send-due-reminders": {
-        "task": "booking.tasks.send_due_reminders",
+    # Hands due messages (reminders, retries, anything whose on-commit send was lost) to workers:
+    # see clinic.notifications.services for why this polls instead of scheduling ETA tasks. Each run
+    # is safe alongside another; ``expires`` drops runs queued while no worker was up, since the
+    # next run does the same work.
+    "notifications-dispatch": {
+        "task": "clinic.notifications.tasks.dispatch_messages",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "clinic.accounts",
     "clinic.audit",
     "clinic.core",
+    "clinic.notifications",
     "booking",
     "intake",
     "frontdesk",
@@ -181,9 +182,17 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
-# Bounds one SMTP conversation: booking.notifications presumes a worker dead after 10 minutes.
+# Bounds one SMTP conversation: clinic.notifications presumes a worker dead after 10 minutes (LEASE).
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lotus Facial Acupuncture <hello@clinic.example>")
+
+# --- Text messages --------------------------------------------------------------------------
+# The default writes texts to the in-app outbox (/outbox/), in production too until a provider is set:
+# SMS_BACKEND=clinic.notifications.sms.TwilioSmsBackend with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "clinic.notifications.sms.OutboxSmsBackend")
+SMS_FROM = os.environ.get("SMS_FROM", "Lotus Clinic")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

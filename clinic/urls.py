@@ -9,6 +9,7 @@ urlpatterns = [
     path("book/", include("booking.urls")),
     path("intake/", include("intake.urls")),
     path("desk/", include("frontdesk.urls")),
+    path("messages/", include("clinic.notifications.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon, name="favicon"),
 ]

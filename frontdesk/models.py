@@ -137,8 +137,6 @@ class WaitlistOffer(models.Model):
     status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.PENDING)
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    gone_sent_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     appointment = models.ForeignKey(Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 

@@ -1,67 +1,84 @@
-"""Waitlist emails. Each is sent once: ``sent_at`` / ``gone_sent_at`` is claimed with a conditional update.
+"""Waitlist messages: an offer of a freed time, and "that time has been taken".
 
-The email names the time, service, practitioner and place the client must know; nothing else.
+Queued in the transaction that makes the offer or closes it (``clinic.notifications``); rendered
+when sent. They name the time, service, practitioner and place the client must know; nothing else.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from clinic.core.models import ClinicSettings
+from clinic.notifications.models import Channel, Message, MessageKind
+from clinic.notifications.registry import NotNeeded, Outgoing, register
+from clinic.notifications.services import message_queue
 
 from .models import OfferStatus, WaitlistOffer
 from .tokens import make_offer_token
-
-logger = logging.getLogger(__name__)
 
 
 def offer_url(offer: WaitlistOffer) -> str:
     return settings.SITE_URL + reverse("frontdesk:waitlist_offer", args=[make_offer_token(offer)])
 
 
-def _load(offer_id: int) -> WaitlistOffer | None:
-    return (WaitlistOffer.objects.select_related("entry__client", "entry__service", "opening__practitioner__user",
-                                                 "opening__location").filter(pk=offer_id).first())
+def waitlist_offer_messages_queue(offer: WaitlistOffer) -> None:
+    """Call in the transaction that creates the offer. A time-sensitive offer also goes by text
+    message to clients who chose text reminders."""
+    client = offer.entry.client
+    message_queue(key=f"waitlist_offer:{offer.pk}", kind=MessageKind.WAITLIST_OFFER, recipient=client,
+                  params={"offer_id": offer.pk})
+    if client.sms_reminders and client.phone:
+        message_queue(key=f"waitlist_offer:{offer.pk}:sms", kind=MessageKind.WAITLIST_OFFER, recipient=client,
+                      channel=Channel.SMS, params={"offer_id": offer.pk})
+
+
+def waitlist_gone_messages_queue(offers) -> None:
+    for offer in offers:
+        message_queue(key=f"waitlist_gone:{offer.pk}", kind=MessageKind.WAITLIST_GONE,
+                      recipient=offer.entry.client, params={"offer_id": offer.pk})
+
+
+def _load(message: Message) -> WaitlistOffer:
+    offer = (WaitlistOffer.objects.select_related("entry__client", "entry__service", "opening__practitioner__user",
+                                                  "opening__location")
+             .filter(pk=message.params.get("offer_id")).first())
+    if offer is None:
+        raise NotNeeded("The offer no longer exists.")
+    return offer
 
 
 def _context(offer: WaitlistOffer) -> dict:
     # The template shows times in the location's zone (``{% timezone tzname %}``), whatever zone is active.
     return {"offer": offer, "client": offer.entry.client, "service": offer.entry.service,
-            "opening": offer.opening, "clinic": ClinicSettings.load(), "tzname": offer.opening.location.time_zone,
+            "opening": offer.opening, "clinic": ClinicSettings.load(), "first_name": offer.entry.client.first_name,
+            "tzname": offer.opening.location.time_zone,
             "local_start": offer.opening.starts_at, "local_expires": offer.expires_at, "link": offer_url(offer)}
 
 
-def _claim(offer_id: int, field: str, **conditions) -> bool:
-    return bool(WaitlistOffer.objects.filter(pk=offer_id, **{field: None}, **conditions)
-                .update(**{field: timezone.now()}))
+@register(MessageKind.WAITLIST_OFFER)
+def waitlist_offer_build(message: Message) -> Outgoing:
+    from booking.notifications import format_short
+
+    offer = _load(message)
+    if offer.status != OfferStatus.PENDING:
+        raise NotNeeded("The offer is no longer open.")
+    context = _context(offer)
+    clinic, tz = context["clinic"], offer.opening.location.tz
+    sms = (f"{clinic.name}: a {offer.entry.service.name} time has opened up on "
+           f"{format_short(offer.opening.starts_at, tz)}. First to accept gets it: {context['link']}")
+    return Outgoing(subject="A time has opened up for you",
+                    text=render_to_string("frontdesk/email/waitlist_offer.txt", context),
+                    html=render_to_string("frontdesk/email/waitlist_offer.html", context), sms=sms)
 
 
-def _send(offer_id: int, field: str, subject: str, template: str, **conditions) -> bool:
-    offer = _load(offer_id)
-    if offer is None or not _claim(offer_id, field, **conditions):
-        return False
-    try:
-        body = render_to_string(template, _context(offer))
-        send_mail(subject, body, None, [offer.entry.client.email])
-    except Exception:
-        # Release the claim so a retry can send it.
-        WaitlistOffer.objects.filter(pk=offer_id).update(**{field: None})
-        raise
-    logger.info("waitlist email %s sent for offer %s", template.rsplit("/", 1)[-1], offer_id)
-    return True
-
-
-def offer_email_send(*, offer_id: int) -> bool:
-    return _send(offer_id, "sent_at", "A time has opened up for you", "frontdesk/email/waitlist_offer.txt",
-                 status=OfferStatus.PENDING)
-
-
-def gone_email_send(*, offer_id: int) -> bool:
-    return _send(offer_id, "gone_sent_at", "That time has been taken", "frontdesk/email/waitlist_gone.txt",
-                 status=OfferStatus.GONE)
+@register(MessageKind.WAITLIST_GONE)
+def waitlist_gone_build(message: Message) -> Outgoing:
+    offer = _load(message)
+    if offer.status != OfferStatus.GONE:
+        raise NotNeeded("The offer was not taken by someone else.")
+    context = _context(offer)
+    return Outgoing(subject="That time has been taken",
+                    text=render_to_string("frontdesk/email/waitlist_gone.txt", context),
+                    html=render_to_string("frontdesk/email/waitlist_gone.html", context))

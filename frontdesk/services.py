@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from booking import selectors as booking_selectors
 from booking.models import Appointment, AppointmentStatus, BookedVia, Location, Practitioner, Service
-from booking.notifications import MISSED_AFTER  # after this long, lost on-commit work is redone
 from booking.services import BookingError, SlotTaken, appointment_book
 from clinic.accounts.models import Role, User
 from clinic.accounts.services import user_create
 from clinic.core.models import ClinicSettings
 
-from . import selectors
+from . import notifications, selectors
 from .models import (
     EntrySource,
     EntryStatus,
@@ -33,6 +32,9 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+
+# A cancellation whose opening was not made this long after it lost its task on the way to the broker.
+MISSED_AFTER = timedelta(minutes=5)
 
 # How many waitlist clients are offered a freed time at once. The first to accept gets it; when
 # every offer of a batch has lapsed, the next clients in line are offered it.
@@ -163,28 +165,22 @@ def waitlist_offers_make(*, opening: WaitlistOpening, now: datetime | None = Non
         for entry in matches:
             try:
                 with transaction.atomic():
-                    offers.append(WaitlistOffer.objects.create(opening=opening, entry=entry, expires_at=expires_at,
-                                                               created_at=now))
+                    offer = WaitlistOffer.objects.create(opening=opening, entry=entry, expires_at=expires_at,
+                                                         created_at=now)
             except IntegrityError:
                 continue  # offered already by a concurrent run
-        ids = [o.pk for o in offers]
-        transaction.on_commit(lambda: _send_offers(ids))
+            notifications.waitlist_offer_messages_queue(offer)
+            offers.append(offer)
     logger.info("opening %s offered to %s waitlist entries", opening.pk, len(offers))
     return offers
 
 
-def _send_offers(offer_ids: list[int]) -> None:
-    from .tasks import send_waitlist_offer
-
-    for pk in offer_ids:
-        send_waitlist_offer.delay(pk)
-
-
-def _send_gone(offer_ids: list[int]) -> None:
-    from .tasks import send_waitlist_gone
-
-    for pk in offer_ids:
-        send_waitlist_gone.delay(pk)
+def _tell_gone(offers, now: datetime) -> list[int]:
+    """Mark pending offers as taken by someone else and queue the message saying so."""
+    offers = list(offers.select_related("entry__client"))
+    WaitlistOffer.objects.filter(pk__in=[o.pk for o in offers]).update(status=OfferStatus.GONE, responded_at=now)
+    notifications.waitlist_gone_messages_queue(offers)
+    return [o.pk for o in offers]
 
 
 def _refill_later(opening_id: int) -> None:
@@ -234,12 +230,10 @@ def waitlist_offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) 
             WaitlistOffer.objects.filter(pk=offer.pk).update(appointment=appointment)
             WaitlistEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.BOOKED, appointment=appointment,
                                                              closed_at=now)
-            others = WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING)
-            gone = list(others.values_list("pk", flat=True))
-            others.update(status=OfferStatus.GONE, responded_at=now)
+            _tell_gone(WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING), now)
             # This client has what they wanted: offers of other times go to the next in line.
             refill = _withdraw_offers(entry_id=entry.pk, status=OfferStatus.WITHDRAWN, now=now, keep=offer.pk)
-            transaction.on_commit(lambda: (_send_gone(gone), [_refill_later(pk) for pk in refill]))
+            transaction.on_commit(lambda: [_refill_later(pk) for pk in refill])
     except OfferUnavailable:
         raise
     except SlotTaken as exc:
@@ -263,10 +257,7 @@ def waitlist_opening_close(*, opening: WaitlistOpening, now: datetime | None = N
     with transaction.atomic():
         WaitlistOpening.objects.filter(pk=opening.pk, status=OpeningStatus.OPEN).update(
             status=OpeningStatus.CLOSED, closed_at=now)
-        pending = WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING)
-        gone = list(pending.values_list("pk", flat=True))
-        pending.update(status=OfferStatus.GONE, responded_at=now)
-        transaction.on_commit(lambda: _send_gone(gone))
+        _tell_gone(WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING), now)
 
 
 def waitlist_offer_decline(*, offer: WaitlistOffer, now: datetime | None = None) -> bool:
@@ -282,13 +273,11 @@ def waitlist_offer_decline(*, offer: WaitlistOffer, now: datetime | None = None)
 
 
 def waitlist_sweep_missed(*, now: datetime | None = None) -> int:
-    """Openings never made and offer emails never sent because their task was lost (broker down).
+    """Openings never made because their task was lost (broker down at the cancellation's commit).
 
-    Both steps are idempotent (one opening per cancellation; ``sent_at`` is a conditional claim), so
-    running this alongside a slow worker sends nothing twice.
+    Idempotent (one opening per cancellation), so running this alongside a slow worker makes nothing
+    twice. Offer emails need no sweep: they are rows in the outbox, written with the offer.
     """
-    from .notifications import offer_email_send
-
     now = now or _now()
     unhandled = (Appointment.objects
                  .filter(status=AppointmentStatus.CANCELLED, starts_at__gt=now,
@@ -296,15 +285,7 @@ def waitlist_sweep_missed(*, now: datetime | None = None) -> int:
                  .exclude(pk__in=WaitlistOpening.objects.filter(source_appointment__isnull=False)
                           .values("source_appointment_id"))
                  .values_list("pk", flat=True))
-    done = sum(waitlist_opening_create(appointment_id=pk, now=now) is not None for pk in unhandled)
-    unsent = WaitlistOffer.objects.filter(status=OfferStatus.PENDING, sent_at=None, expires_at__gt=now,
-                                          created_at__lte=now - MISSED_AFTER).values_list("pk", flat=True)
-    for pk in unsent:
-        try:
-            done += offer_email_send(offer_id=pk)
-        except Exception:  # one failing email must not hold up the others; the next sweep retries it
-            logger.exception("waitlist offer %s: email failed, will retry", pk)
-    return done
+    return sum(waitlist_opening_create(appointment_id=pk, now=now) is not None for pk in unhandled)
 
 
 def waitlist_offers_expire(*, now: datetime | None = None) -> int:

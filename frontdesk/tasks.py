@@ -1,4 +1,4 @@
-"""Celery tasks: take ids, call ``frontdesk.services`` / ``frontdesk.notifications``.
+"""Celery tasks: take ids, call ``frontdesk.services``. Waitlist emails go through ``clinic.notifications``.
 
 ``expire_waitlist_offers`` runs on the beat schedule (clinic/celery.py).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import notifications, services
+from . import services
 
 
 @shared_task
@@ -26,13 +26,3 @@ def refill_waitlist_opening(opening_id: int) -> int:
 def expire_waitlist_offers() -> int:
     """Every 5 minutes: lapse old offers, and redo waitlist work whose task never reached a worker."""
     return services.waitlist_offers_expire() + services.waitlist_sweep_missed()
-
-
-@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
-def send_waitlist_offer(offer_id: int) -> bool:
-    return notifications.offer_email_send(offer_id=offer_id)
-
-
-@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
-def send_waitlist_gone(offer_id: int) -> bool:
-    return notifications.gone_email_send(offer_id=offer_id)

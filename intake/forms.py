@@ -225,12 +225,26 @@ class TreatmentNoteForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentNote
-        fields = ["face_points", "body_points", "needle_count", "retention_minutes", "reactions", "notes"]
+        fields = ["face_points", "body_points", "needle_count", "retention_minutes", "reactions", "notes",
+                  "aftercare_addition"]
         widgets = {
             "face_points": forms.Textarea(attrs={"rows": 2}),
             "body_points": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "aftercare_addition": forms.Textarea(attrs={
+                "rows": 2, "maxlength": 1000,
+                "placeholder": "e.g. A cold compress tonight helps, and drink plenty of water."}),
         }
+        labels = {"aftercare_addition": "Added to the aftercare email"}
+        help_texts = {"aftercare_addition": "Sent to the client below the service's aftercare advice, if written "
+                                            "before the email goes. Practical advice only: email is not private, "
+                                            "so no diagnosis or clinical details."}
+
+    def clean_aftercare_addition(self) -> str:
+        text = self.cleaned_data["aftercare_addition"]  # stripped by the field
+        if len(text) > 1000:
+            raise forms.ValidationError(f"Please keep it under 1,000 characters (it has {len(text):,}).")
+        return text
 
     def clean_reactions(self) -> list[str]:
         reactions = self.cleaned_data["reactions"]

@@ -265,6 +265,10 @@ class TreatmentNote(models.Model):
                                                          validators=[MaxValueValidator(90)])
     reactions = models.JSONField(_("reactions"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    aftercare_addition = models.TextField(
+        _("added to the aftercare email"), blank=True,
+        help_text=_("Sent to the client with the service's aftercare note, if written before it goes. "
+                    "Practical advice only: email is not private, so no diagnosis or clinical details."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -310,7 +314,6 @@ class IntakeRequest(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

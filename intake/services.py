@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
@@ -243,9 +241,10 @@ def intake_link_client_id(token: str, *, max_age_days: int) -> int | None:
 
 
 def intake_request_send(*, client, appointment: Appointment | None = None, actor=None) -> IntakeRequest:
-    """Email the client a signed link to their intake (never any answers). The email goes out on commit,
-    through the task queue (in tests: ``django_capture_on_commit_callbacks(execute=True)``)."""
-    from .tasks import send_intake_request
+    """Email the client a signed link to their intake (never any answers). The message is queued in
+    the outbox in the same transaction, and a worker sends it as soon as it commits."""
+    from clinic.notifications.models import MessageKind
+    from clinic.notifications.services import message_queue
 
     if not client.is_active or client.role != Role.CLIENT:
         raise IntakeError("Questionnaire links can only be sent to active client accounts.")
@@ -255,39 +254,7 @@ def intake_request_send(*, client, appointment: Appointment | None = None, actor
     with transaction.atomic():
         intake_request = IntakeRequest.objects.create(client=client, appointment=appointment, sent_by=actor)
         audit_record(actor=actor, action="intake.request_send", obj=intake_request, subject=client)
-    transaction.on_commit(lambda: send_intake_request.delay(intake_request.pk), robust=True)
+        message_queue(key=f"intake_request:{intake_request.pk}", kind=MessageKind.INTAKE_REQUEST, recipient=client,
+                      appointment=appointment, for_starts_at=appointment.starts_at if appointment else None,
+                      params={"request_id": intake_request.pk})
     return intake_request
-
-
-def intake_request_deliver(*, request_id: int) -> bool:
-    """Send one intake request email, once: the conditional update is the claim."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
-    from clinic.core.models import ClinicSettings
-
-    intake_request = (IntakeRequest.objects.select_related("client", "appointment__location",
-                                                           "appointment__service")
-                      .filter(pk=request_id).first())
-    if intake_request is None:
-        return False
-    if IntakeRequest.objects.filter(pk=request_id, sent_at=None).update(sent_at=timezone.now()) != 1:
-        return False  # already sent by another worker
-    client = intake_request.client
-    valid_days = IntakeSettings.load().request_link_valid_days
-    link = settings.SITE_URL + reverse("intake:link", args=[intake_link_token(client=client)])
-    appointment = intake_request.appointment
-    context = {"client": client, "link": link, "valid_days": valid_days, "clinic": ClinicSettings.load(),
-               "appointment": appointment,
-               "local_start": appointment.starts_at.astimezone(appointment.location.tz) if appointment else None}
-    # The date filter shows times in the active zone: make that the visit's own zone, not the worker's.
-    with timezone.override(appointment.location.tz if appointment else context["clinic"].tz):
-        body = render_to_string("intake/email/intake_request.txt", context)
-    try:
-        send_mail("Your questionnaire before your visit", body, None, [client.email])
-    except Exception:
-        # Give the claim back so the task's retry can send it.
-        IntakeRequest.objects.filter(pk=request_id).update(sent_at=None)
-        raise
-    logger.info("intake request %s sent to client %s", request_id, client.pk)
-    return True

@@ -14,10 +14,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from booking import notifications
 from booking import services as booking_services
 from booking.forms import format_start
 from booking.models import Appointment, AppointmentStatus, Course
+from clinic.notifications.services import messages_dispatch
 from frontdesk.models import EntryStatus
 from frontdesk.services import waitlist_entry_add
 from intake import services as intake_services
@@ -107,8 +107,8 @@ def test_no_email_ever_contains_intake_answers_or_flag_reasons(
     with capture(execute=True):
         waitlist_entry_add(client=other_client, service=service, location=london, actor=other_client)
 
-    frozen.move_to(local(london, 2026, 3, 24, 10, 0))  # 24 hours before: the reminder is due
-    notifications.reminders_send_due()
+    frozen.move_to(local(london, 2026, 3, 23, 10, 0))  # 48 hours before: the first reminder is due
+    messages_dispatch()
 
     with capture(execute=True):
         intake_services.intake_request_send(client=chloe, appointment=appointment, actor=front_desk_user)
@@ -123,6 +123,8 @@ def test_no_email_ever_contains_intake_answers_or_flag_reasons(
     with capture(execute=True):
         desk.post(reverse("frontdesk:appointment_status", args=[later.pk]), {"status": AppointmentStatus.ARRIVED})
         desk.post(reverse("frontdesk:appointment_status", args=[later.pk]), {"status": AppointmentStatus.COMPLETED})
+    frozen.shift(timedelta(hours=1))  # aftercare goes an hour after the session is completed
+    messages_dispatch()
 
     subjects = " | ".join(m.subject for m in mail.outbox)
     for kind in ("Booking confirmed", "Reminder", "Your questionnaire", "Appointment cancelled",

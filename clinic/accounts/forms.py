@@ -119,11 +119,12 @@ class ProfileForm(_CrispyMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone", "date_of_birth", "email_reminders", "sms_reminders",
-                  "marketing_ok"]
+                  "care_messages", "marketing_ok"]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)}
         help_texts = {
             "email_reminders": "An email before each session. Confirmations and changes are always emailed.",
-            "sms_reminders": "The clinic may text a reminder to the phone number above.",
+            "sms_reminders": "A text message to the mobile number above before each session.",
+            "care_messages": "Aftercare advice after each session, and a short progress check-in during a course.",
             "marketing_ok": "Occasional clinic news and offers by email. We never share your details.",
         }
 
@@ -133,6 +134,12 @@ class ProfileForm(_CrispyMixin, forms.ModelForm):
 
     def clean_date_of_birth(self) -> date | None:
         return _clean_date_of_birth(self.cleaned_data["date_of_birth"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sms_reminders") and not (cleaned.get("phone") or "").strip():
+            self.add_error("phone", "Add a mobile number to get text message reminders, or untick them.")
+        return cleaned
 
 
 class SignInLinkPasswordResetForm(PasswordResetForm):

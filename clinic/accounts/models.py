@@ -52,6 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     email_reminders = models.BooleanField(_("email reminders"), default=True)
     sms_reminders = models.BooleanField(_("text message reminders"), default=False)
+    care_messages = models.BooleanField(_("aftercare notes and course check-ins"), default=True)
     marketing_ok = models.BooleanField(_("news and offers"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin site access"), default=False)

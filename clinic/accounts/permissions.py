@@ -45,6 +45,7 @@ class Cap(enum.Enum):
     VIEW_INTAKE_STATUS = frozenset({P, F, M})  # missing / draft / submitted / reviewed, flags exist
     READ_OUTBOX = frozenset({F, M})  # the local email outbox (embedded default)
     MANAGE_CLINIC = frozenset({M})  # clinic settings, staff accounts, services, hours
+    MANAGE_MESSAGES = frozenset({F, M})  # the message log: see failed messages, resend
 
 
 def has_cap(user: User | Any, cap: Cap) -> bool:

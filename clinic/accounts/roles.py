@@ -13,7 +13,7 @@ EDITABLE = {
     "booking": ["location", "openinghours", "room", "service", "practitioner", "workinghours", "break", "timeoff"],
     "core": ["clinicsettings"],
 }
-VIEW_ONLY = {"booking": ["appointment", "course"], "accounts": ["user"]}
+VIEW_ONLY = {"booking": ["appointment", "course"], "accounts": ["user"], "notifications": ["message"]}
 
 
 def sync_managers_group(**kwargs) -> None:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from . import services
 from .forms import LoginForm, ProfileForm, SignInLinkPasswordResetForm, SignUpForm, StaffCreateForm
 from .models import Role, User
 from .permissions import Cap, require
+from .signals import reminder_preferences_changed
 
 LANDING_BY_ROLE = {
     Role.CLIENT: "booking:my_appointments",
@@ -80,7 +82,10 @@ def landing(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            if {"email_reminders", "sms_reminders", "phone"} & set(form.changed_data):
+                reminder_preferences_changed.send(sender=User, user=request.user)
         messages.success(request, "Your details are saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})

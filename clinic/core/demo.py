@@ -40,7 +40,8 @@ def _user(email: str, first: str, last: str, role: str, phone: str = "") -> User
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last,
-                                        role=role, phone=phone, date_of_birth=date(1985, 5, 17))
+                                        role=role, phone=phone, date_of_birth=date(1985, 5, 17),
+                                        sms_reminders=email == "client@demo.clinic")  # texts show in the outbox
     user.email_verified_at = user.email_verified_at or timezone.now()
     user.save(update_fields=["email_verified_at"])
     if role == Role.MANAGER:
@@ -57,5 +58,9 @@ def seed() -> list[tuple[str, str]]:
         except ModuleNotFoundError:
             continue
         module.seed(users)
+    # Reminders, nudges, check-ins and aftercare for the upcoming demo sessions (idempotent).
+    from booking.notifications import messages_replan_all
+
+    messages_replan_all()
     return [("manager", "manager@demo.clinic"), ("front desk", "desk@demo.clinic"),
             ("practitioner", "ana@demo.clinic"), ("client", "client@demo.clinic")]

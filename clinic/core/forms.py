@@ -10,7 +10,8 @@ class ClinicSettingsForm(forms.ModelForm):
         model = ClinicSettings
         fields = ["name", "address", "phone", "email", "time_zone", "minimum_notice_hours",
                   "booking_horizon_days", "slot_step_minutes", "cancellation_window_hours",
-                  "first_visit_must_be_initial", "reminder_hours_before", "waitlist_offer_hours"]
+                  "first_visit_must_be_initial", "reminder_hours", "intake_nudge_hours_before",
+                  "aftercare_delay_minutes", "course_checkin_hours_before", "waitlist_offer_hours"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

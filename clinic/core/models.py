@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,21 @@ def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known IANA time zone, e.g. Europe/London."),
                               params={"value": value})
+
+
+def parse_hours(value: str) -> list[int]:
+    """``"48, 2"`` -> ``[48, 2]``: the distinct whole hours in a list, largest first."""
+    return sorted({int(n) for n in re.findall(r"\d+", value or "")}, reverse=True)
+
+
+def validate_reminder_hours(value: str) -> None:
+    if re.search(r"[^\d,\s]", value or ""):
+        raise ValidationError(_("Use whole hours separated by commas, e.g. 48, 2."))
+    hours = parse_hours(value)
+    if len(hours) > 4:
+        raise ValidationError(_("At most 4 reminders per session."))
+    if any(h < 1 or h > 24 * 14 for h in hours):
+        raise ValidationError(_("Each reminder must be between 1 and 336 hours (14 days) before the session."))
 
 
 class ClinicSettings(models.Model):
@@ -38,8 +54,23 @@ class ClinicSettings(models.Model):
         help_text=_("Clients cannot cancel or reschedule online within this many hours of the start."))
     first_visit_must_be_initial = models.BooleanField(
         _("first visit must be the initial consultation"), default=True)
-    reminder_hours_before = models.PositiveIntegerField(
-        _("reminder (hours before)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 7)])
+    reminder_hours = models.CharField(
+        _("reminders (hours before)"), max_length=40, default="48, 2", blank=True,
+        validators=[validate_reminder_hours],
+        help_text=_("When clients are reminded of a session, in hours before it, e.g. 48, 2. Empty: no reminders."))
+    intake_nudge_hours_before = models.PositiveIntegerField(
+        _("questionnaire nudge (hours before)"), default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text=_("A new client whose questionnaire is still missing this long before their first visit is "
+                    "reminded to fill it in."))
+    aftercare_delay_minutes = models.PositiveIntegerField(
+        _("aftercare note after (minutes)"), default=60, validators=[MaxValueValidator(24 * 60)],
+        help_text=_("The aftercare note goes this long after a session is marked completed, or after its "
+                    "end if nobody marks it. It leaves the practitioner time to add a personal note."))
+    course_checkin_hours_before = models.PositiveIntegerField(
+        _("course check-in (hours before)"), default=48, validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text=_("Before a re-assessment session (see the intake settings), clients are asked this long "
+                    "ahead to fill in a short progress check-in."))
     waitlist_offer_hours = models.PositiveIntegerField(
         _("waitlist offer lasts (hours)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(72)])
     updated_at = models.DateTimeField(auto_now=True)
@@ -61,11 +92,18 @@ class ClinicSettings(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return parse_hours(self.reminder_hours)
+
 
 class OutboxEmail(models.Model):
     """Every email sent by the embedded default lands here, readable by staff at ``/outbox/``."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The outbox holds text messages too (clinic.notifications.sms.OutboxSmsBackend): ``to`` is then a phone number.
+    channel = models.CharField(max_length=10, default="email",
+                               choices=[("email", _("Email")), ("sms", _("Text message"))])
     from_email = models.CharField(max_length=254)
     to = models.TextField(help_text=_("comma-separated"))
     subject = models.CharField(max_length=255)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Case, Value, When
+from django.db.models.functions import Left
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -12,7 +14,7 @@ from clinic.accounts.permissions import Cap, has_cap, require
 from clinic.audit.services import audit_record
 
 from .forms import ClinicSettingsForm
-from .models import OutboxEmail
+from .models import ClinicSettings, OutboxEmail
 
 
 def home(request):
@@ -70,25 +72,46 @@ def manage(request):
     })
 
 
+def _message_timing(clinic: ClinicSettings) -> tuple:
+    """The settings that decide when planned messages are due ("48,2" and "48, 2" are the same)."""
+    return (clinic.reminder_offsets, clinic.intake_nudge_hours_before, clinic.aftercare_delay_minutes,
+            clinic.course_checkin_hours_before)
+
+
 @require(Cap.MANAGE_CLINIC)
 def clinic_settings_edit(request):
+    timing_before = _message_timing(request.clinic)  # read now: validating the form writes to the instance
     form = ClinicSettingsForm(request.POST or None, instance=request.clinic)
     if request.method == "POST" and form.is_valid():
         changed = [str(form.fields[name].label) for name in form.changed_data]
-        form.save()
-        # Policies change what clients may do: keep who changed them and when (ids and verbs only).
-        audit_record(actor=request.user, action="clinic.settings_change", obj=form.instance, request=request)
+        replan = False
+        with transaction.atomic():
+            form.save()
+            # Policies change what clients may do: keep who changed them and when (ids and verbs only).
+            audit_record(actor=request.user, action="clinic.settings_change", obj=form.instance, request=request)
+            replan = _message_timing(form.instance) != timing_before
+            if replan:
+                # Every upcoming session's reminders, nudge, check-in and aftercare move to the new times:
+                # possibly many clients, so a worker does it once the new settings are committed.
+                from booking.tasks import replan_messages
+
+                transaction.on_commit(lambda: replan_messages.delay(), robust=True)
         if changed:
             messages.success(request, f"Clinic settings saved. Changed: {', '.join(changed)}.")
         else:
             messages.info(request, "Nothing was changed.")
+        if replan:
+            messages.info(request, "Reminders and other messages planned for upcoming sessions are being moved "
+                                   "to the new times.")
         return redirect("core:settings")
     return render(request, "core/settings_form.html", {"form": form})
 
 
 @require(Cap.READ_OUTBOX)
 def outbox(request):
-    emails = OutboxEmail.objects.only("id", "created_at", "to", "subject")[:200]
+    # A text message has no subject: its first words stand in (bodies of emails are not loaded).
+    preview = Case(When(channel="sms", sensitive=False, then=Left("body", 61)), default=Value(""))
+    emails = OutboxEmail.objects.only("id", "created_at", "channel", "to", "subject").annotate(preview=preview)[:200]
     return render(request, "core/outbox.html", {"emails": emails})
 
 

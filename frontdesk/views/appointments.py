@@ -102,6 +102,8 @@ def appointment_detail(request, pk: int):
         return render(request, "frontdesk/_appointment_panel.html", context)
     context["full_page"] = True  # no "Full details" link pointing at the page itself
     context["history"] = appointment_history(appointment=appointment)
+    # Did the client get their reminder? Kinds, times and states only, never the content.
+    context["client_messages"] = list(appointment.messages.order_by("due_at", "id"))
     return render(request, "frontdesk/appointment_detail.html", context)
 
 

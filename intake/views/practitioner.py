@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -280,6 +281,36 @@ def client_record(request, client_id: int):
     })
 
 
+def _aftercare_status(appointment: Appointment) -> dict | None:
+    """What happens to this session's aftercare email, so the practitioner knows whether an addition
+    written now still reaches the client. Times are the location's wall clock."""
+    from clinic.notifications.models import Message, MessageKind, MessageState
+
+    message = Message.objects.filter(appointment=appointment, kind=MessageKind.AFTERCARE).first()
+    if message is None:
+        return None
+    tz = appointment.location.tz
+
+    def at(instant: datetime) -> str:
+        local = instant.astimezone(tz)
+        same_day = local.date() == appointment.starts_at.astimezone(tz).date()
+        return f"{local:%H:%M}" if same_day else f"{local:%H:%M} on {local.day} {local:%b}"
+
+    if message.state == MessageState.PENDING and not appointment.client.care_messages:
+        return {"state": "cancelled", "text": "not being sent (the client chose not to get aftercare emails)"}
+    if message.state == MessageState.PENDING:
+        return {"state": "pending", "text": f"will be sent at {at(message.due_at)}"}
+    if message.state in (MessageState.QUEUED, MessageState.SENDING):
+        return {"state": "sending", "text": "being sent now — additions written now may not be included"}
+    if message.state == MessageState.SENT:
+        return {"state": "sent", "text": f"sent at {at(message.sent_at)} — additions written now are not included"}
+    reason = message.last_error.strip().rstrip(".")
+    if message.state == MessageState.FAILED:
+        return {"state": "failed", "text": f"could not be sent ({reason or 'delivery failed'})"}
+    reason = reason or "No longer needed"
+    return {"state": "cancelled", "text": f"not being sent ({reason[0].lower()}{reason[1:]})"}
+
+
 @intake_view(Cap.VIEW_CLINICAL)
 def treatment_note(request, appointment_id: int):
     appointment = get_object_or_404(
@@ -321,7 +352,7 @@ def treatment_note(request, appointment_id: int):
     return render(request, "intake/treatment_note.html", {
         "appointment": appointment, "note": note, "form": form, "can_write": can_write, "started": started,
         "plan": plan, "current": current, "local_start": appointment.local_starts_at,
-        "next": request.GET.get("next", ""),
+        "next": request.GET.get("next", ""), "aftercare": _aftercare_status(appointment),
     })
 
 
@@ -366,10 +397,17 @@ def intake_settings(request):
     from ..forms import IntakeSettingsForm
 
     settings_row = IntakeSettings.load()
+    checkins_before = settings_row.reassess_sessions  # read now: validating the form writes to the instance
     form = IntakeSettingsForm(request.POST or None, instance=settings_row)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit_record(actor=request.user, action="intake.settings_change", obj=settings_row, request=request)
+        with transaction.atomic():
+            form.save()
+            audit_record(actor=request.user, action="intake.settings_change", obj=settings_row, request=request)
+            if settings_row.reassess_sessions != checkins_before:
+                # Course check-ins are planned per upcoming session: a worker re-plans them once this commits.
+                from booking.tasks import replan_messages
+
+                transaction.on_commit(lambda: replan_messages.delay(), robust=True)
         messages.success(request, "Intake settings saved. New waits apply to questionnaires sent from now on.")
         return redirect("intake:settings")
     return render(request, "intake/settings_form.html", {"form": form})

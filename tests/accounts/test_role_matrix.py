@@ -14,6 +14,7 @@ MATRIX = {
     "core:manage": {M},
     "core:settings": {M},
     "core:outbox": {F, M},
+    "notifications:list": {F, M},
     "accounts:staff_list": {M},
     "accounts:staff_create": {M},
     "accounts:profile": EVERYONE,

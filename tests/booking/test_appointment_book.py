@@ -28,8 +28,10 @@ def test_it_books_a_free_slot(client_user, practitioner, service, location, djan
     assert appointment.blocked_until - appointment.ends_at == timedelta(minutes=15)
     assert appointment.is_first_visit
     assert AppointmentEvent.objects.filter(appointment=appointment, action="booked").exists()
-    assert len(callbacks) == 1  # the confirmation is enqueued only once the booking commits
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [client_user.email]
+    # Sent only once the booking commits: the confirmation, and (a first visit) the questionnaire request.
+    assert len(callbacks) == 2
+    assert [(m.to, m.subject.split(":")[0]) for m in mail.outbox] == [
+        ([client_user.email], "Booking confirmed"), ([client_user.email], "Your questionnaire before your visit")]
 
 
 def test_an_unverified_client_gets_a_held_pending_booking(practitioner, service, location,

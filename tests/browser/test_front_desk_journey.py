@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
+from clinic.notifications.models import Message
 from frontdesk.models import OfferStatus, WaitlistOffer
 from tests.factories import (
     PASSWORD,
@@ -115,7 +116,8 @@ def test_a_front_desk_day(page, live_server, log_in, screenshot):
     assert "Oliver Brown (Facial acupuncture follow-up)" in page.get_by_test_id("waitlist-openings").inner_text()
     screenshot(page, "front-desk-waitlist-offer")
     offer = WaitlistOffer.objects.get(entry__client=oliver)
-    assert offer.status == OfferStatus.PENDING and offer.sent_at is not None
+    assert offer.status == OfferStatus.PENDING
+    assert Message.objects.get(kind="waitlist_offer", params__offer_id=offer.pk).state == "sent"
 
     # Today: Tom arrives, Hannah does not come.
     page.get_by_role("link", name="Calendar").click()
@@ -135,6 +137,21 @@ def test_a_front_desk_day(page, live_server, log_in, screenshot):
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="Print").is_visible()
     screenshot(page, "day-sheet")
+    page.emulate_media(media="screen")
+
+    # Nina's confirmation could not be delivered (her mail server refused it five times): send it again.
+    confirmation = Message.objects.get(recipient__email="nina@example.com", kind="confirmation")
+    Message.objects.filter(pk=confirmation.pk).update(state="failed", attempts=5,
+                                                      last_error="SMTPRecipientsRefused: mailbox full")
+    page.get_by_role("link", name="Messages").click()
+    failed = page.get_by_test_id("message-row").filter(has_text="Nina Phone").filter(has_text="Booking confirmation")
+    assert "mailbox full" in failed.inner_text() and "Failed" in failed.inner_text()
+    screenshot(page, "front-desk-messages")
+    page.once("dialog", lambda dialog: dialog.accept())
+    failed.get_by_role("button", name="Send again").click()
+    page.get_by_text("will be sent again within a minute").wait_for()
+    confirmation.refresh_from_db()
+    assert confirmation.state == "sent" and confirmation.attempts == 1
 
 
 def test_dragging_a_session_onto_a_taken_time_shows_the_conflict_and_snaps_back(page, live_server, log_in,

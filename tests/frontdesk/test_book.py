@@ -37,7 +37,8 @@ def test_it_books_inside_the_online_minimum_notice(desk, clinic, front_desk_user
     assert appointment.desk_note == "Uses a wheelchair ramp"
     event = AppointmentEvent.objects.get(appointment=appointment)
     assert (event.action, event.actor, event.details["via"]) == ("booked", front_desk_user, "phone")
-    assert [m.to for m in mailoutbox] == [[chloe.email]]
+    assert [(m.to, m.subject.split(":")[0]) for m in mailoutbox] == [
+        ([chloe.email], "Booking confirmed"), ([chloe.email], "Your questionnaire before your visit")]
     page = desk.get(reverse("frontdesk:appointment", args=[appointment.pk])).content.decode()
     assert "Booked by the front desk for Mon 02 Mar 2026 09:00" in page
 

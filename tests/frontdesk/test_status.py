@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.urls import reverse
 
 from booking.models import AppointmentEvent, AppointmentStatus
+from clinic.notifications.services import messages_dispatch
 
 from .conftest import at
 
@@ -17,19 +20,23 @@ def _set(client, appointment, status, **extra):
     return client.post(reverse("frontdesk:appointment_status", args=[appointment.pk]), {"status": status, **extra})
 
 
-@time_machine.travel(MONDAY_NOON, tick=False)
 def test_a_session_goes_from_arrival_to_completed(desk, clinic, appointment, front_desk_user, mailoutbox,
                                                   django_capture_on_commit_callbacks):
-    session = appointment(at(2026, 3, 2, 11))
-    with django_capture_on_commit_callbacks(execute=True):
-        for status in ("arrived", "in_treatment", "completed"):
-            assert _set(desk, session, status).status_code == 302
-            session.refresh_from_db()
-            assert session.status == status
-    events = list(AppointmentEvent.objects.filter(appointment=session).values_list("action", "actor"))
-    assert events == [(s, front_desk_user.pk) for s in ("arrived", "in_treatment", "completed")]
-    history = [line.text for line in desk.get(reverse("frontdesk:appointment", args=[session.pk])).context["history"]]
-    assert history == ["Marked arrived", "Marked in treatment", "Marked completed"]
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        session = appointment(at(2026, 3, 2, 11))
+        with django_capture_on_commit_callbacks(execute=True):
+            for status in ("arrived", "in_treatment", "completed"):
+                assert _set(desk, session, status).status_code == 302
+                session.refresh_from_db()
+                assert session.status == status
+        events = list(AppointmentEvent.objects.filter(appointment=session).values_list("action", "actor"))
+        assert events == [(s, front_desk_user.pk) for s in ("arrived", "in_treatment", "completed")]
+        page = desk.get(reverse("frontdesk:appointment", args=[session.pk]))
+        assert [line.text for line in page.context["history"]] == [
+            "Marked arrived", "Marked in treatment", "Marked completed"]
+        assert mailoutbox == []  # aftercare waits an hour, so the practitioner can add to it
+    with time_machine.travel(MONDAY_NOON + timedelta(hours=1), tick=False):
+        messages_dispatch()
     assert [(m.to, "aftercare" in m.subject.lower()) for m in mailoutbox] == [([session.client.email], True)]
 
 

@@ -8,6 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.notifications.models import Message
+from clinic.notifications.services import message_send
 from intake import services
 from intake.models import IntakeRequest, IntakeSubmission
 from tests.factories import AppointmentFactory, ClientFactory, UserFactory
@@ -29,7 +31,7 @@ def test_it_emails_a_link_and_no_answers(db, client_user, django_capture_on_comm
     assert "/intake/link/" in message.body
     for private in ("Secret serum", "regnan", "Botox", "migraine"):
         assert private not in message.body
-    assert IntakeRequest.objects.get().sent_at is not None
+    assert Message.objects.get(params__request_id=IntakeRequest.objects.get().pk).state == "sent"
 
 
 def test_the_email_names_the_appointment_in_the_clinic_zone(db, client_user, django_capture_on_commit_callbacks):
@@ -38,10 +40,10 @@ def test_the_email_names_the_appointment_in_the_clinic_zone(db, client_user, dja
     practitioner = PractitionerFactory()
     location = practitioner.locations.first()
     appointment = AppointmentFactory(client=client_user, practitioner=practitioner,
-                                     starts_at=local(location, 2026, 7, 1, 10, 0))
+                                     starts_at=local(location, 2027, 7, 1, 10, 0))
     with django_capture_on_commit_callbacks(execute=True):
         _send(client_user, appointment=appointment)
-    assert "Wednesday 1 July 2026 at 10:00" in mail.outbox[0].body
+    assert "Thursday 1 July 2027, 10:00 (BST)" in mail.outbox[0].body
 
 
 def test_the_email_uses_the_visits_own_zone_not_the_workers(db, client_user, django_capture_on_commit_callbacks):
@@ -50,10 +52,10 @@ def test_the_email_uses_the_visits_own_zone_not_the_workers(db, client_user, dja
     location = LocationFactory(time_zone="America/New_York")
     practitioner = PractitionerFactory(location=location)
     appointment = AppointmentFactory(client=client_user, practitioner=practitioner,
-                                     starts_at=local(location, 2026, 7, 1, 10, 0))
+                                     starts_at=local(location, 2027, 7, 1, 10, 0))
     with timezone.override("Europe/London"), django_capture_on_commit_callbacks(execute=True):
         _send(client_user, appointment=appointment)
-    assert "Wednesday 1 July 2026 at 10:00 EDT" in mail.outbox[0].body
+    assert "Thursday 1 July 2027, 10:00 (EDT)" in mail.outbox[0].body
 
 
 def test_a_double_click_does_not_send_twice(db, client_user, django_capture_on_commit_callbacks):
@@ -67,7 +69,8 @@ def test_a_double_click_does_not_send_twice(db, client_user, django_capture_on_c
 def test_a_delivery_runs_once_even_if_the_task_is_redelivered(db, client_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         request = _send(client_user)
-    assert services.intake_request_deliver(request_id=request.pk) is False
+    message = Message.objects.get(params__request_id=request.pk)
+    assert message_send(message_id=message.pk) is False
     assert len(mail.outbox) == 1
 
 

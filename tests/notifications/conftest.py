@@ -84,3 +84,21 @@ def submit_intake(client) -> None:
         number=9001, defaults={"title": "Test questionnaire", "definition": {}, "checksum": "test"})
     IntakeSubmission.objects.create(client=client, version=version, status=SubmissionStatus.SUBMITTED,
                                     is_current=True, submitted_at=timezone.now())
+
+
+@pytest.fixture
+def emails(mailoutbox):
+    """``emails()``: the emails sent so far, without the questionnaire request a first booking also sends."""
+
+    def _emails():
+        return [m for m in mailoutbox if not m.subject.startswith("Your questionnaire")]
+
+    return _emails
+
+
+def dispatch_at(instant) -> int:
+    """Run the beat's dispatcher with the clock at ``instant``."""
+    from clinic.notifications.services import messages_dispatch
+
+    with time_machine.travel(instant, tick=False):
+        return messages_dispatch()

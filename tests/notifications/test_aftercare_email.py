@@ -6,6 +6,8 @@ from booking import services
 from booking.models import AppointmentStatus
 from tests.factories import local
 
+from .conftest import dispatch_at
+
 
 def _complete(appointment, actor, run_on_commit):
     for status in (AppointmentStatus.ARRIVED, AppointmentStatus.COMPLETED):
@@ -14,10 +16,14 @@ def _complete(appointment, actor, run_on_commit):
     return appointment
 
 
-def test_it_sends_the_aftercare_note_when_the_session_is_completed(appointment, london, practitioner,
-                                                                   run_on_commit, mailoutbox):
+def test_it_sends_the_aftercare_note_an_hour_after_the_session_is_completed(appointment, london, practitioner,
+                                                                            run_on_commit, mailoutbox):
     with time_machine.travel(local(london, 2026, 3, 25, 11, 5), tick=False):
         _complete(appointment, practitioner.user, run_on_commit)
+    dispatch_at(local(london, 2026, 3, 25, 12, 4))
+    assert mailoutbox == []  # the practitioner has an hour to add a personal note
+
+    dispatch_at(local(london, 2026, 3, 25, 12, 5))
 
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
@@ -36,6 +42,7 @@ def test_checking_in_alone_sends_no_aftercare(appointment, london, practitioner,
         run_on_commit(services.appointment_set_status, appointment=appointment, status=AppointmentStatus.ARRIVED,
                       actor=practitioner.user)
 
+    dispatch_at(local(london, 2026, 3, 25, 12, 0))  # still there, not yet completed: not before the end + 1 h
     assert mailoutbox == []
 
 
@@ -43,16 +50,35 @@ def test_a_no_show_gets_no_aftercare(appointment, london, front_desk_user, run_o
     with time_machine.travel(local(london, 2026, 3, 25, 10, 30), tick=False):
         run_on_commit(services.appointment_set_status, appointment=appointment, status=AppointmentStatus.NO_SHOW,
                       actor=front_desk_user)
+    dispatch_at(local(london, 2026, 3, 26, 12, 0))
 
     assert mailoutbox == []
 
 
 def test_aftercare_goes_out_once_even_if_the_task_runs_twice(appointment, london, practitioner, run_on_commit,
                                                              mailoutbox):
-    from booking.tasks import send_appointment_notification
+    from clinic.notifications.models import Message
+    from clinic.notifications.services import message_send
 
     with time_machine.travel(local(london, 2026, 3, 25, 11, 5), tick=False):
         _complete(appointment, practitioner.user, run_on_commit)
-        send_appointment_notification.delay(appointment.pk, "aftercare", appointment.starts_at.isoformat())
+    dispatch_at(local(london, 2026, 3, 25, 12, 5))
+    message = Message.objects.get(appointment=appointment, kind="aftercare")
+    with time_machine.travel(local(london, 2026, 3, 25, 12, 6), tick=False):
+        assert message_send(message_id=message.pk) is False  # the task delivered again
 
     assert len(mailoutbox) == 1
+    assert Message.objects.get(pk=message.pk).state == "sent"
+
+
+def test_without_a_check_in_aftercare_goes_an_hour_after_the_end(london, practitioner, client_user, book,
+                                                                 mailoutbox):
+    """Nobody marked the session: the aftercare note still follows it (the clinic's fallback)."""
+    with time_machine.travel(local(london, 2026, 3, 20, 9, 0), tick=False):
+        book(client_user, local(london, 2026, 3, 25, 10, 0))  # 60 minutes, ends 11:00
+    mailoutbox.clear()
+
+    dispatch_at(local(london, 2026, 3, 25, 11, 59))
+    assert mailoutbox == []
+    dispatch_at(local(london, 2026, 3, 25, 12, 0))
+    assert [m.subject for m in mailoutbox] == ["Aftercare after your facial acupuncture"]

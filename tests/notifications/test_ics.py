@@ -22,13 +22,13 @@ def _event(email):
 
 
 def test_the_confirmation_invites_to_an_event_at_the_appointment_time(frozen, london, client_user, book,
-                                                                      mailoutbox):
+                                                                      mailoutbox, emails):
     appointment = book(client_user, local(london, 2026, 3, 31, 10, 0))  # BST
 
-    calendar = _calendar(mailoutbox[0])
+    calendar = _calendar(emails()[0])
     event = calendar.walk("VEVENT")[0]
     assert str(calendar["METHOD"]) == "REQUEST"
-    assert "method=REQUEST" in mailoutbox[0].attachments[0][2]
+    assert "method=REQUEST" in emails()[0].attachments[0][2]
     assert event.decoded("DTSTART") == appointment.starts_at
     assert event.decoded("DTSTART").isoformat() == "2026-03-31T09:00:00+00:00"
     assert event.decoded("DTEND") == appointment.ends_at
@@ -41,29 +41,29 @@ def test_the_confirmation_invites_to_an_event_at_the_appointment_time(frozen, lo
 
 
 def test_a_move_updates_the_same_event_with_a_higher_sequence(frozen, london, client_user, book, run_on_commit,
-                                                              mailoutbox):
+                                                              mailoutbox, emails):
     appointment = book(client_user, local(london, 2026, 3, 25, 10, 0))
     for day in (26, 27):
         appointment = run_on_commit(services.appointment_reschedule, appointment=appointment, actor=client_user,
                                     starts_at=local(london, 2026, 3, day, 11, 0))
 
-    events = [_event(email) for email in mailoutbox]
+    events = [_event(email) for email in emails()]
     assert len({str(event["UID"]) for event in events}) == 1
     assert [event["SEQUENCE"] for event in events] == [0, 1, 2]
     assert events[-1].decoded("DTSTART") == appointment.starts_at == local(london, 2026, 3, 27, 11, 0)
 
 
-def test_a_cancellation_cancels_the_same_event(frozen, london, client_user, book, run_on_commit, mailoutbox):
+def test_a_cancellation_cancels_the_same_event(frozen, london, client_user, book, run_on_commit, mailoutbox, emails):
     appointment = book(client_user, local(london, 2026, 3, 25, 10, 0))
     run_on_commit(services.appointment_cancel, appointment=appointment, actor=client_user)
 
-    confirmation, cancellation = (_calendar(email) for email in mailoutbox)
+    confirmation, cancellation = (_calendar(email) for email in emails())
     assert str(cancellation["METHOD"]) == "CANCEL"
     event = cancellation.walk("VEVENT")[0]
     assert str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == str(confirmation.walk("VEVENT")[0]["UID"])
     assert event["SEQUENCE"] == 1
-    assert "method=CANCEL" in mailoutbox[1].attachments[0][2]
+    assert "method=CANCEL" in emails()[1].attachments[0][2]
 
 
 def test_it_carries_no_desk_note_or_clinical_detail(appointment):

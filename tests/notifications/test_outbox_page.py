@@ -18,7 +18,7 @@ def outbox_backend(settings):
 def test_a_booking_lands_in_the_outbox_with_its_calendar_file(outbox_backend, frozen, london, client_user, book):
     book(client_user, local(london, 2026, 3, 31, 10, 0))
 
-    email = OutboxEmail.objects.get()
+    email = OutboxEmail.objects.get(subject__startswith="Booking confirmed")
     assert email.to == "chloe@example.com"
     assert "Tuesday 31 March 2026, 10:00 (BST)" in email.body
     assert "Tuesday 31 March 2026, 10:00 (BST)" in email.html_body
@@ -30,7 +30,7 @@ def test_a_booking_lands_in_the_outbox_with_its_calendar_file(outbox_backend, fr
 def test_staff_read_the_html_and_the_calendar_event(outbox_backend, frozen, london, client_user, book,
                                                     front_desk_user, login):
     book(client_user, local(london, 2026, 3, 31, 10, 0))
-    email = OutboxEmail.objects.get()
+    email = OutboxEmail.objects.get(subject__startswith="Booking confirmed")
 
     response = login(front_desk_user).get(reverse("core:outbox_detail", args=[email.pk]))
 
@@ -57,6 +57,6 @@ def test_a_cancellation_shows_as_a_calendar_cancellation(outbox_backend, frozen,
 
 def test_clients_cannot_read_the_outbox(outbox_backend, frozen, london, client_user, book, login):
     book(client_user, local(london, 2026, 3, 31, 10, 0))
-    email = OutboxEmail.objects.get()
+    email = OutboxEmail.objects.get(subject__startswith="Booking confirmed")
 
     assert login(client_user).get(reverse("core:outbox_detail", args=[email.pk])).status_code == 403

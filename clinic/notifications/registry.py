@@ -1,0 +1,56 @@
+"""Which code writes which kind of message.
+
+Each app registers a builder for the kinds it owns in its ``AppConfig.ready`` (booking: appointment
+messages; intake: questionnaire requests and course check-ins; frontdesk: waitlist offers). A builder
+renders the message from the database *as it is when the message is sent*, and raises ``NotNeeded``
+when the message no longer makes sense (the session moved, the intake was filled in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Message
+
+
+class NotNeeded(Exception):  # noqa: N818 - a reason, not an error
+    """The message no longer applies; ``str(exc)`` says why (shown to staff, no personal data)."""
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (no mobile number, address refused): the message fails at once."""
+
+
+@dataclass
+class Outgoing:
+    subject: str
+    text: str
+    html: str = ""
+    # (filename, content, mimetype)
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
+    # The text message version: short, no links to anything but the clinic's own pages.
+    sms: str = ""
+    reply_to: list[str] = field(default_factory=list)
+
+
+Builder = Callable[["Message"], Outgoing]
+_builders: dict[str, Builder] = {}
+
+
+def register(*kinds: str) -> Callable[[Builder], Builder]:
+    def decorator(builder: Builder) -> Builder:
+        for kind in kinds:
+            _builders[str(kind)] = builder
+        return builder
+
+    return decorator
+
+
+def builder_for(kind: str) -> Builder:
+    try:
+        return _builders[kind]
+    except KeyError:
+        raise PermanentFailure(f"No builder is registered for messages of kind {kind!r}.") from None

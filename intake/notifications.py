@@ -1,0 +1,98 @@
+"""Messages of the intake: questionnaire requests and nudges, and course check-ins.
+
+They carry links and times, never answers: email is not a private channel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.core.models import ClinicSettings
+from clinic.notifications.models import Message, MessageKind
+from clinic.notifications.registry import NotNeeded, Outgoing, register
+from clinic.notifications.services import message_queue
+
+from .models import IntakeSettings, Reassessment
+from .selectors import current_submission
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def intake_request_after_first_booking(appointment) -> None:
+    """A new client booked their first visit: ask for the questionnaire now (if it is still missing)."""
+    if current_submission(client=appointment.client) is None:
+        message_queue(key=f"intake_request:first:{appointment.pk}", kind=MessageKind.INTAKE_REQUEST,
+                      recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at)
+
+
+def _link(client) -> str:
+    from .services import intake_link_token
+
+    return settings.SITE_URL + reverse("intake:link", args=[intake_link_token(client=client)])
+
+
+def _local_start(appointment):
+    return appointment.starts_at.astimezone(appointment.location.tz) if appointment else None
+
+
+@register(MessageKind.INTAKE_REQUEST, MessageKind.INTAKE_NUDGE)
+def intake_request_build(message: Message) -> Outgoing:
+    from booking.models import AppointmentStatus
+    from booking.notifications import format_when, load_appointment
+
+    client, clinic = message.recipient, ClinicSettings.load()
+    appointment = load_appointment(message) if message.appointment_id else None
+    if appointment is not None and (appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= _now()):
+        raise NotNeeded("The visit is no longer booked.")
+    # A request the desk sent by hand goes even when an intake exists (to check it); the automatic ones
+    # only while it is missing.
+    automatic = message.kind == MessageKind.INTAKE_NUDGE or message.key.startswith("intake_request:first:")
+    if automatic and current_submission(client=client) is not None:
+        raise NotNeeded("The questionnaire has been filled in.")
+    context = {"client": client, "clinic": clinic, "link": _link(client), "appointment": appointment,
+               "valid_days": IntakeSettings.load().request_link_valid_days,
+               "nudge": message.kind == MessageKind.INTAKE_NUDGE,
+               "when": format_when(appointment.starts_at, appointment.location.tz) if appointment else None}
+    subject = ("Your questionnaire: please fill it in before your first visit" if context["nudge"]
+               else "Your questionnaire before your visit")
+    context["first_name"] = client.first_name  # the HTML layout greets by it
+    text = render_to_string("intake/email/intake_request.txt", context)
+    return Outgoing(subject=subject, text=text, html=render_to_string("intake/email/intake_request.html", context),
+                    sms=f"{clinic.name}: please fill in your questionnaire before your visit: {context['link']}")
+
+
+@register(MessageKind.COURSE_CHECKIN)
+def course_checkin_build(message: Message) -> Outgoing:
+    from booking.models import AppointmentStatus
+    from booking.notifications import format_when, load_appointment
+
+    appointment = load_appointment(message)
+    client, clinic = message.recipient, ClinicSettings.load()
+    session = int(message.params.get("session", 0))
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= _now() \
+            or appointment.starts_at != message.for_starts_at:
+        raise NotNeeded("The session moved or is no longer booked.")
+    if current_submission(client=client) is None:
+        raise NotNeeded("No questionnaire to compare a check-in with.")
+    if Reassessment.objects.filter(client=client, session_number__gte=session).exists():
+        raise NotNeeded("The check-in for this stage of the course is done.")
+    context = {"client": client, "first_name": client.first_name, "clinic": clinic, "session": session,
+               "when": format_when(appointment.starts_at, appointment.location.tz),
+               "link": settings.SITE_URL + reverse("intake:my_reassess"),
+               "profile_url": settings.SITE_URL + reverse("accounts:profile")}
+    text = render_to_string("intake/email/course_checkin.txt", context)
+    return Outgoing(subject="How is your course going? A two-minute check-in", text=text,
+                    html=render_to_string("intake/email/course_checkin.html", context),
+                    sms=f"{clinic.name}: before session {session}, please take two minutes for your check-in: "
+                        f"{context['link']}")
+
+
+def intake_requests_for(client):
+    return Message.objects.filter(recipient=client, kind=MessageKind.INTAKE_REQUEST)
