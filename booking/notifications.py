@@ -177,13 +177,12 @@ def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message],
             continue  # booked or moved too late for this one (the confirmation says it all)
         movable = [r for r in rows if r.state == MessageState.PENDING and _slot(r.key) == planned.slot
                    and r.key not in keep]
-        if movable:  # the session moved: its waiting message moves with it
-            row = movable[0]
-            Message.objects.filter(pk=row.pk, state=MessageState.PENDING).update(
+        # The session moved: its waiting message moves with it (unless a dispatcher claimed it this very
+        # moment; then that one goes nowhere, as the sender sees the new time, and a new one is written).
+        if movable and Message.objects.filter(pk=movable[0].pk, state=MessageState.PENDING).update(
                 key=key, due_at=planned.due_at, for_starts_at=appointment.starts_at, params=planned.params,
-                updated_at=now)
-            keep.add(key)
-            row.key = key
+                updated_at=now):
+            movable[0].key = key
             continue
         message_queue(key=key, kind=planned.kind, channel=planned.channel, recipient=appointment.client,
                       appointment=appointment, for_starts_at=appointment.starts_at, due_at=planned.due_at,

@@ -11,7 +11,7 @@ import time_machine
 from booking import services
 from clinic.core.models import ClinicSettings, OutboxEmail
 from clinic.notifications.models import Message, MessageState
-from clinic.notifications.services import messages_dispatch
+from clinic.notifications.services import message_send, messages_dispatch
 from tests.factories import ClientFactory, local
 
 from .conftest import submit_intake
@@ -231,3 +231,25 @@ def test_planning_twice_changes_nothing(returning, book):
 
     assert list(Message.objects.order_by("pk").values_list("pk", "key", "due_at", "state")) == before
     assert appointment.messages.count() == len(before)
+
+
+def test_a_reminder_claimed_at_the_moment_of_a_move_is_replaced(returning, book, mailoutbox, london,
+                                                                django_capture_on_commit_callbacks):
+    appointment = book(returning, 8)
+    claimed = Message.objects.filter(appointment=appointment, kind="reminder").order_by("due_at").first()
+    Message.objects.filter(pk=claimed.pk).update(state=MessageState.QUEUED, claimed_at=MONDAY)  # a dispatcher has it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_reschedule(appointment=appointment, actor=returning,
+                                        starts_at=local(london, 2026, 6, 10, 15, 0))
+
+    assert _planned(appointment) == [
+        ("email", datetime(2026, 6, 6, 9, 0, tzinfo=UTC), MessageState.QUEUED),  # the old time's, on its way
+        ("email", datetime(2026, 6, 8, 14, 0, tzinfo=UTC), MessageState.PENDING),  # a new one for the new time
+        ("email", datetime(2026, 6, 10, 12, 0, tzinfo=UTC), MessageState.PENDING),
+    ]
+    with time_machine.travel(datetime(2026, 6, 1, 8, 1, tzinfo=UTC), tick=False):
+        Message.objects.filter(pk=claimed.pk).update(due_at=MONDAY)
+        assert message_send(message_id=claimed.pk) is False  # the worker sees the session moved
+    claimed.refresh_from_db()
+    assert claimed.state == MessageState.CANCELLED
+    assert [m.subject.split(":")[0] for m in mailoutbox][-1].startswith("Your appointment has moved")
