@@ -46,6 +46,15 @@ def _check_broker() -> dict | None:
         return {"ok": False, "url_scheme": "redis", "error": exc.__class__.__name__}
 
 
+def _check_messages() -> dict:
+    """Messages due for a while and still waiting mean no beat or no worker is running: reminders would
+    silently never go. (Failed sends are retried with a later due time, so they do not count here.)"""
+    from clinic.notifications.services import messages_overdue
+
+    overdue = messages_overdue()
+    return {"ok": overdue == 0, "overdue": overdue}
+
+
 def favicon(request):
     # Resolved per request: with the manifest storage the hashed name exists only after collectstatic.
     return redirect(static("favicon.svg"), permanent=True)
@@ -57,6 +66,8 @@ def healthz(request):
     broker = _check_broker()
     if broker is not None:
         checks["broker"] = broker
+    if checks["database"]["ok"]:
+        checks["messages"] = _check_messages()
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
 

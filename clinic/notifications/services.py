@@ -46,6 +46,8 @@ MAX_ATTEMPTS = 5
 # Wait before attempt 2, 3, 4, 5.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 DISPATCH_BATCH = 500
+# The dispatcher runs every minute: a message waiting this long past its time means it is not running.
+OVERDUE_AFTER = timedelta(minutes=10)
 
 
 def _now() -> datetime:
@@ -123,6 +125,15 @@ def _enqueue(ids: list[int]) -> None:
         except Exception:  # broker down: the rows stay claimed and ``messages_recover`` frees them
             logger.exception("could not hand message %s to a worker; it will be retried", pk)
             return
+
+
+def messages_overdue(*, now: datetime | None = None) -> int:
+    """Messages still waiting ``OVERDUE_AFTER`` past their due time: the beat or the workers are not running."""
+    now = now or _now()
+    waiting = Message.objects.filter(state=MessageState.PENDING, due_at__lt=now - OVERDUE_AFTER)
+    stuck = Message.objects.filter(state__in=[MessageState.QUEUED, MessageState.SENDING],
+                                   claimed_at__lt=now - LEASE - OVERDUE_AFTER)
+    return waiting.count() + stuck.count()
 
 
 # --- Sending (a worker) ------------------------------------------------------------------------

@@ -24,3 +24,20 @@ def test_it_reports_a_dead_broker_as_503(client, settings):
 def test_it_pings_the_real_broker(client, settings):
     response = client.get("/healthz")
     assert response.json()["checks"]["broker"]["ok"] is True
+
+
+def test_messages_left_waiting_mean_the_beat_or_worker_is_down(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clinic.notifications.models import Message
+    from tests.factories import ClientFactory
+
+    settings.REDIS_URL = ""
+    assert client.get("/healthz").json()["checks"]["messages"] == {"ok": True, "overdue": 0}
+    Message.objects.create(key="late", kind="reminder", recipient=ClientFactory(),
+                           due_at=timezone.now() - timedelta(minutes=11))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["messages"] == {"ok": False, "overdue": 1}
