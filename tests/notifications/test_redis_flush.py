@@ -29,13 +29,19 @@ def redis_broker():
     url = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/14"
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.update(task_always_eager=False, broker_url=url)
-    app._pool = None  # the producer pool was made (if at all) for the old broker
+    _forget_connections(app)
     store = redis.Redis.from_url(url)
     store.flushdb()
     yield store
     store.flushdb()
     app.conf.update(saved)
+    _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    """Connection and producer pools are made once per process, for the broker of the time."""
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_a_message_whose_task_was_flushed_from_redis_is_still_sent(redis_broker, monkeypatch, mailoutbox):
