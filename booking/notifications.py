@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -50,7 +49,7 @@ SUBJECTS = {
     MessageKind.RESCHEDULED: "Your appointment has moved to {short}",
     MessageKind.CANCELLED: "Appointment cancelled: {short}",
     MessageKind.REMINDER: "Reminder: your appointment on {short}",
-    MessageKind.AFTERCARE: "Aftercare after your facial acupuncture",
+    MessageKind.AFTERCARE: "Your aftercare note from {clinic}",
 }
 WITH_CALENDAR = {MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLED}
 
@@ -66,9 +65,17 @@ def _iso(instant: datetime) -> str:
 # --- Queued by the change ------------------------------------------------------------------------
 
 def appointment_messages_booked(appointment: Appointment) -> None:
-    """A booking is confirmed (booked by staff, or online with a confirmed email address)."""
-    message_queue(key=f"confirmation:{appointment.pk}", kind=MessageKind.CONFIRMATION,
-                  recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at)
+    """A booking is confirmed (booked by staff, or online with a confirmed email address).
+
+    The sessions of a course booked in one go share one confirmation listing them all (its key is the
+    course's), sent once the whole course has committed.
+    """
+    if appointment.course_id:
+        message_queue(key=f"course_confirmation:{appointment.course_id}", kind=MessageKind.COURSE_CONFIRMATION,
+                      recipient=appointment.client, params={"course_id": appointment.course_id})
+    else:
+        message_queue(key=f"confirmation:{appointment.pk}", kind=MessageKind.CONFIRMATION,
+                      recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at)
     if appointment.is_first_visit:
         from intake.notifications import intake_request_after_first_booking
 
@@ -85,11 +92,15 @@ def appointment_messages_moved(appointment: Appointment, *, old_starts_at: datet
     client_messages_plan(client=appointment.client)
 
 
-def appointment_messages_cancelled(appointment: Appointment) -> None:
-    """Cancelled: say so, and cancel everything still waiting to go about this session."""
+def appointment_messages_cancelled(appointment: Appointment, *, was_confirmed: bool = True) -> None:
+    """Cancelled: say so, and cancel everything still waiting to go about this session.
+
+    A booking held for an email address nobody confirmed was never announced to it: nothing is sent.
+    """
     messages_cancel(Message.objects.filter(appointment=appointment), reason="The session was cancelled.")
-    message_queue(key=f"cancelled:{appointment.pk}", kind=MessageKind.CANCELLED, recipient=appointment.client,
-                  appointment=appointment, for_starts_at=appointment.starts_at)
+    if was_confirmed:
+        message_queue(key=f"cancelled:{appointment.pk}", kind=MessageKind.CANCELLED, recipient=appointment.client,
+                      appointment=appointment, for_starts_at=appointment.starts_at)
     client_messages_plan(client=appointment.client)  # the sessions after it may change number
 
 
@@ -98,18 +109,22 @@ def appointment_messages_status(appointment: Appointment, *, now: datetime | Non
     now = now or _now()
     messages_cancel(Message.objects.filter(appointment=appointment).exclude(kind=MessageKind.AFTERCARE)
                     .filter(kind__in=PLANNED_KINDS), reason="The session has taken place.")
+    aftercare = Message.objects.filter(key=f"aftercare:{appointment.pk}")
+    delay = timedelta(minutes=ClinicSettings.load().aftercare_delay_minutes)
+    waiting = [MessageState.PENDING, MessageState.CANCELLED]  # cancelled: a no-show marked by mistake
     if appointment.status == AppointmentStatus.NO_SHOW:
-        messages_cancel(Message.objects.filter(appointment=appointment, kind=MessageKind.AFTERCARE),
-                        reason="The client did not come.")
+        messages_cancel(aftercare, reason="The client did not come.")
     elif appointment.status == AppointmentStatus.COMPLETED:
         # Completed: aftercare goes after the clinic's delay, counted from now (earlier than the fallback
         # after the session's end when the session finishes early; later when it is marked late).
-        due = now + timedelta(minutes=ClinicSettings.load().aftercare_delay_minutes)
-        aftercare = Message.objects.filter(key=f"aftercare:{appointment.pk}")
-        if not aftercare.filter(state=MessageState.PENDING).update(due_at=due, updated_at=now) \
+        if not aftercare.filter(state__in=waiting).update(state=MessageState.PENDING, due_at=now + delay,
+                                                          last_error="", updated_at=now) \
                 and not aftercare.exists():
             message_queue(key=f"aftercare:{appointment.pk}", kind=MessageKind.AFTERCARE, recipient=appointment.client,
-                          appointment=appointment, for_starts_at=appointment.starts_at, due_at=due)
+                          appointment=appointment, for_starts_at=appointment.starts_at, due_at=now + delay)
+    elif appointment.status in (AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT):
+        aftercare.filter(state=MessageState.CANCELLED).update(
+            state=MessageState.PENDING, due_at=max(now, appointment.ends_at) + delay, last_error="", updated_at=now)
     elif appointment.status == AppointmentStatus.BOOKED:  # a no-show or check-in undone
         client_messages_plan(client=appointment.client, now=now)
 
@@ -166,7 +181,8 @@ def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message],
         keep.add(key)
         row = by_key.get(key)
         if row is not None:
-            if row.state == MessageState.PENDING and row.due_at != planned.due_at:
+            if row.state == MessageState.PENDING and row.due_at != planned.due_at and not row.attempts:
+                # (A row with attempts waits for its retry: its later due time is the backoff.)
                 Message.objects.filter(pk=row.pk, state=MessageState.PENDING).update(due_at=planned.due_at,
                                                                                      updated_at=now)
             elif row.state == MessageState.CANCELLED and planned.due_at > now:  # e.g. moved back, opted in again
@@ -313,7 +329,8 @@ def _check_still_wanted(message: Message, appointment: Appointment, now: datetim
         raise NotNeeded("The session moved since; the move has its own message.")
     if kind == MessageKind.REMINDER and Message.objects.filter(
             appointment=appointment, kind=kind, channel=message.channel, for_starts_at=message.for_starts_at,
-            due_at__gt=message.due_at, due_at__lte=now).exists():
+            due_at__gt=message.due_at, due_at__lte=now,
+            state__in=[MessageState.PENDING, MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]).exists():
         # Sending was held up (beat down, retries) until a later reminder fell due: one is enough.
         raise NotNeeded("A later reminder for this session is due; one reminder is enough.")
 
@@ -362,7 +379,7 @@ def appointment_message_build(message: Message) -> Outgoing:
         context["hours_before"] = message.params.get("hours")
     if kind == MessageKind.AFTERCARE:
         context |= _aftercare_context(appointment)
-    subject = SUBJECTS[MessageKind(kind)].format(short=context["short"])
+    subject = SUBJECTS[MessageKind(kind)].format(short=context["short"], clinic=clinic.name)
     outgoing = Outgoing(subject=subject, text=render_to_string(f"emails/appointment_{kind}.txt", context),
                         html=render_to_string(f"emails/appointment_{kind}.html", context),
                         sms=_sms(kind, context), reply_to=[clinic.email] if clinic.email else [])
@@ -373,6 +390,26 @@ def appointment_message_build(message: Message) -> Outgoing:
     return outgoing
 
 
-def appointment_messages(appointment: Appointment):
-    """Every message about one session, for its history (staff)."""
-    return Message.objects.filter(Q(appointment=appointment)).order_by("due_at", "id")
+@register(MessageKind.COURSE_CONFIRMATION)
+def course_confirmation_build(message: Message) -> Outgoing:
+    """One email for a course booked in one go: every session still booked, and one calendar file."""
+    from .ics import appointments_ics
+    from .models import Course
+
+    course = Course.objects.select_related("service", "practitioner__user").filter(
+        pk=message.params.get("course_id")).first()
+    sessions = list(course.appointments.filter(status=AppointmentStatus.BOOKED, starts_at__gt=_now())
+                    .select_related("client", "service", "practitioner__user", "location").order_by("starts_at")
+                    ) if course else []
+    if not sessions:
+        raise NotNeeded("No session of the course is still booked.")
+    clinic, first = ClinicSettings.load(), sessions[0]
+    tz = first.location.tz
+    context = appointment_context(first, clinic) | {
+        "sessions": [format_when(s.starts_at, tz) for s in sessions], "count": len(sessions),
+        "pattern": course.description}
+    subject = f"Your course is booked: {len(sessions)} sessions from {format_short(first.starts_at, tz)}"
+    return Outgoing(subject=subject, text=render_to_string("emails/course_confirmation.txt", context),
+                    html=render_to_string("emails/course_confirmation.html", context),
+                    attachments=[("course.ics", appointments_ics(sessions, clinic=clinic).decode(), "text/calendar")],
+                    reply_to=[clinic.email] if clinic.email else [])

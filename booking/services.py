@@ -300,16 +300,18 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_
     now = _now()
     with transaction.atomic():
         # Conditional update: of two simultaneous cancels only one changes the row and notifies.
-        changed = Appointment.objects.filter(
-            pk=appointment.pk, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.PENDING]
-        ).update(status=AppointmentStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:200],
-                 late_cancellation=inside_window and appointment.starts_at > now, updated_at=now)
-        if not changed:
+        changes = {"status": AppointmentStatus.CANCELLED, "cancelled_at": now, "cancel_reason": reason[:200],
+                   "late_cancellation": inside_window and appointment.starts_at > now, "updated_at": now}
+        was_confirmed = bool(Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED)
+                             .update(**changes))
+        if not was_confirmed and not Appointment.objects.filter(
+                pk=appointment.pk, status=AppointmentStatus.PENDING).update(**changes):
             raise BookingError("This appointment was already cancelled.")
         appointment.refresh_from_db()
         _event(appointment, "cancelled", actor, reason=reason[:200], late=appointment.late_cancellation)
-        notifications.appointment_messages_cancelled(appointment)
-        transaction.on_commit(lambda: _time_freed(appointment.pk))
+        notifications.appointment_messages_cancelled(appointment, was_confirmed=was_confirmed)
+        # robust: the cancellation is saved; a broker outage must not turn it into an error page.
+        transaction.on_commit(lambda: _time_freed(appointment.pk), robust=True)
     return appointment
 
 
@@ -377,9 +379,24 @@ def appointment_set_status(*, appointment: Appointment, status: str, actor) -> A
 
 
 def appointments_confirm_pending(*, client) -> int:
-    """The client verified their email: their held bookings become real ones."""
+    """The client verified their email: their held bookings become real ones. A hold whose start has
+    passed is released instead (the beat would have), and one released meanwhile is skipped.
+
+    One transaction: a course's single confirmation goes once all its sessions are booked."""
+    with transaction.atomic():
+        return _confirm_each_pending(client)
+
+
+def _confirm_each_pending(client) -> int:
     count = 0
     for appointment in Appointment.objects.filter(client=client, status=AppointmentStatus.PENDING):
-        appointment_set_status(appointment=appointment, status=AppointmentStatus.BOOKED, actor=client)
+        try:
+            if appointment.starts_at <= _now():
+                appointment_cancel(appointment=appointment, actor=None, by_staff=True,
+                                   reason="Email address confirmed after the start")
+                continue
+            appointment_set_status(appointment=appointment, status=AppointmentStatus.BOOKED, actor=client)
+        except BookingError:
+            continue  # released or changed at the same moment
         count += 1
     return count

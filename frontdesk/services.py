@@ -186,7 +186,10 @@ def _tell_gone(offers, now: datetime) -> list[int]:
 def _refill_later(opening_id: int) -> None:
     from .tasks import refill_waitlist_opening
 
-    refill_waitlist_opening.delay(opening_id)
+    try:
+        refill_waitlist_opening.delay(opening_id)
+    except Exception:  # broker down: the beat's expiry sweep offers the opening further
+        logger.exception("could not queue the refill of waitlist opening %s", opening_id)
 
 
 def waitlist_opening_refill(*, opening_id: int, now: datetime | None = None) -> list[WaitlistOffer]:

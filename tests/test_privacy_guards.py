@@ -128,7 +128,7 @@ def test_no_email_ever_contains_intake_answers_or_flag_reasons(
 
     subjects = " | ".join(m.subject for m in mail.outbox)
     for kind in ("Booking confirmed", "Reminder", "Your questionnaire", "Appointment cancelled",
-                 "A time has opened up", "Aftercare"):  # every kind of email really went out
+                 "A time has opened up", "aftercare note"):  # every kind of email really went out
         assert kind in subjects
     needles = _clinical_texts(chloe) + _clinical_texts(other_client)
     for message in mail.outbox:

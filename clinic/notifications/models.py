@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 class MessageKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Booking confirmation")
+    COURSE_CONFIRMATION = "course_confirmation", _("Course confirmation")
     RESCHEDULED = "rescheduled", _("Reschedule notice")
     CANCELLED = "cancelled", _("Cancellation")
     REMINDER = "reminder", _("Reminder")

@@ -72,6 +72,8 @@ def message_queue(*, key: str, kind: str, recipient, due_at: datetime | None = N
                 key=key, kind=kind, channel=channel, recipient=recipient, appointment=appointment,
                 for_starts_at=for_starts_at, params=params or {}, due_at=due_at or now, created_at=now)
     except IntegrityError:
+        if not Message.objects.filter(key=key).exists():
+            raise  # another constraint: a bug, not a duplicate
         return None  # this message exists already: the unique key holds it once
     if send_now and message.due_at <= now:
         message_id = message.pk
@@ -155,6 +157,8 @@ def _opted_out(message: Message) -> str:
         wanted = client.email_reminders if message.channel == Channel.EMAIL else client.sms_reminders
         if not wanted:
             return "The client turned these reminders off."
+    if message.channel == Channel.SMS and not client.sms_reminders:
+        return "The client turned text messages off."
     if message.channel == Channel.SMS and not client.phone:
         return "The client has no mobile number."
     return ""
@@ -217,8 +221,9 @@ def message_send(*, message_id: int, now: datetime | None = None) -> bool:
         else:
             _finish(message, now, state=MessageState.PENDING, claimed_at=None, last_error=_describe(exc),
                     due_at=now + BACKOFF[min(message.attempts, len(BACKOFF)) - 1])
+        # No traceback: a mail server's refusal quotes the address, and logs hold ids only.
         logger.warning("message %s (%s) attempt %s failed: %s", message.pk, message.kind, message.attempts,
-                       type(exc).__name__, exc_info=not permanent)
+                       _describe(exc))
         return False
     _finish(message, now, state=MessageState.SENT, sent_at=_now(), last_error="")
     logger.info("message %s (%s by %s) sent", message.pk, message.kind, message.channel)

@@ -39,8 +39,21 @@ def test_it_refuses_impossible_moves(front_desk_user, practitioner, location, ti
 
 
 def test_verifying_the_email_confirms_pending_bookings(practitioner, location, time_machine, client_user):
+    time_machine.move_to(local(location, 2026, 6, 1, 9), tick=False)
     appointment = AppointmentFactory(client=client_user, practitioner=practitioner, status=AppointmentStatus.PENDING,
                                      starts_at=local(location, 2026, 6, 8, 10))
     assert services.appointments_confirm_pending(client=client_user) == 1
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_a_hold_confirmed_after_its_start_is_released_quietly(practitioner, location, time_machine, client_user,
+                                                              mailoutbox, django_capture_on_commit_callbacks):
+    time_machine.move_to(local(location, 2026, 6, 8, 10, 10), tick=False)  # the link clicked 10 minutes late
+    late = AppointmentFactory(client=client_user, practitioner=practitioner, status=AppointmentStatus.PENDING,
+                              starts_at=local(location, 2026, 6, 8, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.appointments_confirm_pending(client=client_user) == 0
+    late.refresh_from_db()
+    assert (late.status, late.cancel_reason) == (AppointmentStatus.CANCELLED, "Email address confirmed after the start")
+    assert mailoutbox == []  # never announced to this address, so no cancellation email either

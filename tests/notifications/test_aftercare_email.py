@@ -28,7 +28,7 @@ def test_it_sends_the_aftercare_note_an_hour_after_the_session_is_completed(appo
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == ["chloe@example.com"]
-    assert email.subject == "Aftercare after your facial acupuncture"
+    assert email.subject == "Your aftercare note from Lotus Facial Acupuncture"
     for advice in ("No make-up for about 12 hours", "saunas, hot baths and swimming pools",
                    "drink plenty of water", "No exfoliants, scrubs or acid products for 48 hours",
                    "Use sunscreen", "fade within a few days", "Please call 020 7946 0999"):
@@ -81,4 +81,20 @@ def test_without_a_check_in_aftercare_goes_an_hour_after_the_end(london, practit
     dispatch_at(local(london, 2026, 3, 25, 11, 59))
     assert mailoutbox == []
     dispatch_at(local(london, 2026, 3, 25, 12, 0))
-    assert [m.subject for m in mailoutbox] == ["Aftercare after your facial acupuncture"]
+    assert [m.subject for m in mailoutbox] == ["Your aftercare note from Lotus Facial Acupuncture"]
+
+
+def test_a_no_show_marked_by_mistake_still_gets_aftercare_once_completed(appointment, london, practitioner,
+                                                                        front_desk_user, run_on_commit, mailoutbox):
+    from clinic.notifications.services import message_queue
+
+    message_queue(key=f"aftercare:{appointment.pk}", kind="aftercare", recipient=appointment.client,
+                  appointment=appointment, due_at=appointment.ends_at, send_now=False)  # as planned at booking
+    with time_machine.travel(local(london, 2026, 3, 25, 10, 20), tick=False):
+        for status in (AppointmentStatus.NO_SHOW, AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED,
+                       AppointmentStatus.COMPLETED):  # "no-show" by mistake, undone: she was in the loo
+            appointment = run_on_commit(services.appointment_set_status, appointment=appointment, status=status,
+                                        actor=front_desk_user)
+    dispatch_at(local(london, 2026, 3, 25, 11, 20))
+
+    assert [m.subject for m in mailoutbox] == ["Your aftercare note from Lotus Facial Acupuncture"]

@@ -65,7 +65,7 @@ def _dispatch(django_capture_on_commit_callbacks) -> None:
 
 
 def _aftercare_emails() -> list:
-    return [m for m in mail.outbox if m.subject.startswith("Aftercare")]
+    return [m for m in mail.outbox if "aftercare note" in m.subject]
 
 
 def _note_url(appointment) -> str:

@@ -40,3 +40,14 @@ def test_a_late_cancellation_by_the_clinic_is_still_emailed(frozen, london, clie
     run_on_commit(services.appointment_cancel, appointment=appointment, actor=front_desk_user, by_staff=True)
 
     assert [email.subject for email in emails()] == ["Appointment cancelled: Tue 24 Mar, 10:00 (GMT)"]
+
+
+def test_a_hold_released_for_an_unconfirmed_address_sends_nothing(frozen, london, book, run_on_commit, mailoutbox):
+    from tests.factories import ClientFactory
+
+    stranger = ClientFactory(email_verified_at=None, email="maybe-not-theirs@example.com")
+    book(stranger, local(london, 2026, 3, 25, 10, 0))
+    frozen.move_to(local(london, 2026, 3, 26, 12, 0))  # three days later, never confirmed
+
+    assert run_on_commit(services.appointments_release_unconfirmed) == 1
+    assert mailoutbox == []  # that address never heard of the booking, and it may be someone else's

@@ -183,3 +183,15 @@ def test_the_beat_runs_the_dispatcher_every_minute():
 
     (entry,) = [e for e in app.conf.beat_schedule.values() if e["task"].endswith("dispatch_messages")]
     assert entry["schedule"] == 60.0
+
+
+def test_logs_never_hold_an_address_either(clock, monkeypatch, caplog):
+    def refuse(message):
+        raise ConnectionRefusedError("recipient chloe.martin@example.com refused")
+
+    monkeypatch.setitem(registry._builders, "test_refused", refuse)
+    _queue("test_refused")
+    messages_dispatch()
+
+    assert "attempt 1 failed: ConnectionRefusedError: recipient [address] refused" in caplog.text
+    assert "chloe.martin@example.com" not in caplog.text

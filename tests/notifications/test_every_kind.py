@@ -35,6 +35,10 @@ def test_each_kind_is_sent_as_text_and_html(london, practitioner, service, clien
     with time_machine.travel(MONDAY, tick=False):
         first = book(client_user, 8)  # confirmation, questionnaire request; a nudge 72 h before
         course = [book(regular, day) for day in (2, 3, 4, 5, 9, 10)]  # a check-in before the 5th
+        with capture(execute=True):  # three more in one go: one course confirmation
+            services.course_book(client=regular, service=service, practitioner=practitioner, location=london,
+                                 starts=[local(london, 2026, 6, day, 14, 0) for day in (15, 22, 29)],
+                                 description="weekly on Monday at 14:00")
         with capture(execute=True):
             services.appointment_reschedule(appointment=first, actor=client_user,
                                             starts_at=local(london, 2026, 6, 8, 14, 0))

@@ -96,7 +96,7 @@ def test_a_booking_gets_exactly_the_right_messages_at_the_right_local_times(
         ("Your appointment has moved to Mon 26 Oct, 10", "at once", chloe),
         ("Reminder", "Sat 24 Oct 11:00 BST", chloe),  # 48 real hours before, though the clocks went back
         ("Reminder", "Mon 26 Oct 08:00 GMT", chloe),
-        ("Aftercare after your facial acupuncture", "Mon 26 Oct 12:05 GMT", chloe),  # an hour after completion
+        ("Your aftercare note from Lotus Facial Acupuncture", "Mon 26 Oct 12:05 GMT", chloe),  # completed + 1 h
     ]
     first_reminder, second_reminder = mailoutbox[2], mailoutbox[3]
     for reminder in (first_reminder, second_reminder):  # sent in BST and in GMT: both name the session's GMT time

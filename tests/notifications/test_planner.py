@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from booking import services
+from booking.notifications import client_messages_plan
 from clinic.core.models import ClinicSettings, OutboxEmail
 from clinic.notifications.models import Message, MessageState
 from clinic.notifications.services import message_send, messages_dispatch
@@ -222,8 +223,6 @@ def test_a_text_message_reminder_lands_in_the_outbox_by_default(book, mailoutbox
 
 
 def test_planning_twice_changes_nothing(returning, book):
-    from booking.notifications import client_messages_plan
-
     appointment = book(returning, 8)
     before = list(Message.objects.order_by("pk").values_list("pk", "key", "due_at", "state"))
     client_messages_plan(client=returning)
@@ -253,3 +252,32 @@ def test_a_reminder_claimed_at_the_moment_of_a_move_is_replaced(returning, book,
     claimed.refresh_from_db()
     assert claimed.state == MessageState.CANCELLED
     assert [m.subject.split(":")[0] for m in mailoutbox][-1].startswith("Your appointment has moved")
+
+
+def test_re_planning_keeps_a_failing_reminders_backoff(returning, book, settings, clock):
+    settings.EMAIL_BACKEND = "tests.notifications.failing_backend.RefusingBackend"
+    appointment = book(returning, 8)
+    with time_machine.travel(datetime(2026, 6, 6, 9, 0, tzinfo=UTC), tick=False):
+        messages_dispatch()  # the 48 h reminder fails: retried in a minute
+        client_messages_plan(client=returning)  # e.g. the client books another session meanwhile
+    first = Message.objects.filter(appointment=appointment, kind="reminder").order_by("pk").first()
+    assert (first.state, first.attempts, first.due_at) == (MessageState.PENDING, 1,
+                                                           datetime(2026, 6, 6, 9, 1, tzinfo=UTC))
+
+
+def test_a_client_who_turned_texts_off_gets_no_waitlist_text(returning, book, service, london):
+    from frontdesk.services import waitlist_entry_add, waitlist_opening_create
+
+    sam = ClientFactory(phone="+44 7700 900123", sms_reminders=True)
+    waitlist_entry_add(client=sam, service=service, location=london, actor=sam)
+    appointment = book(returning, 8)
+    services.appointment_cancel(appointment=appointment, actor=returning)
+    waitlist_opening_create(appointment_id=appointment.pk)  # offered by email and text; not sent yet
+    sam.sms_reminders = False
+    sam.save()
+
+    messages_dispatch()
+
+    text = Message.objects.get(recipient=sam, kind="waitlist_offer", channel="sms")
+    assert (text.state, text.last_error) == (MessageState.CANCELLED, "The client turned text messages off.")
+    assert Message.objects.get(recipient=sam, kind="waitlist_offer", channel="email").state == MessageState.SENT
