@@ -64,11 +64,12 @@ def _iso(instant: datetime) -> str:
 
 # --- Queued by the change ------------------------------------------------------------------------
 
-def appointment_messages_booked(appointment: Appointment) -> None:
+def appointment_messages_booked(appointment: Appointment, *, plan: bool = True) -> None:
     """A booking is confirmed (booked by staff, or online with a confirmed email address).
 
     The sessions of a course booked in one go share one confirmation listing them all (its key is the
-    course's), sent once the whole course has committed.
+    course's), sent once the whole course has committed. ``plan=False``: the caller plans once for
+    many bookings (``course_book``).
     """
     if appointment.course_id:
         message_queue(key=f"course_confirmation:{appointment.course_id}", kind=MessageKind.COURSE_CONFIRMATION,
@@ -80,7 +81,8 @@ def appointment_messages_booked(appointment: Appointment) -> None:
         from intake.notifications import intake_request_after_first_booking
 
         intake_request_after_first_booking(appointment)
-    client_messages_plan(client=appointment.client)
+    if plan:
+        client_messages_plan(client=appointment.client)
 
 
 def appointment_messages_moved(appointment: Appointment, *, old_starts_at: datetime, change_id: int) -> None:

@@ -184,7 +184,7 @@ def appointment_book(
             _save_with_room(appointment, room=room)
             _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat())
             if status == AppointmentStatus.BOOKED:
-                notifications.appointment_messages_booked(appointment)
+                notifications.appointment_messages_booked(appointment, plan=course is None)
     except SlotTaken as exc:
         exc.alternatives = _nearest_alternatives(service=service, practitioner=practitioner, location=location,
                                                  around=starts_at, staff=staff)
@@ -279,6 +279,7 @@ def course_book(
                           else f"cannot be booked: {exc.message}")
                 raise CourseNotBooked(f"Nothing was booked: the session on {when} {reason}",
                                       starts_at=start, taken=taken) from exc
+        notifications.client_messages_plan(client=client)  # once for the whole course
     return course
 
 
