@@ -105,6 +105,8 @@ def message_resend(request, pk: int):
         messages.error(request, "This message is already waiting to be sent.")
         return redirect(back)
     kind = message.get_kind_display()
+    # A message that was not needed (the session moved or was cancelled) is checked again when it is sent.
+    caveat = "" if message.state != MessageState.CANCELLED else " if it still applies"
     messages.success(request, f"The {kind[:1].lower()}{kind[1:]} to {message.recipient} "
-                              "will be sent again within a minute.")
+                              f"will be sent again within a minute{caveat}.")
     return redirect(back)

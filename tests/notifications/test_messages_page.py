@@ -258,6 +258,24 @@ def test_send_again_sends_the_confirmation(failed_confirmation, login, front_des
         response.content.decode())
 
 
+def test_a_message_not_needed_is_checked_again_when_sent(failed_confirmation, login, front_desk_user, mailoutbox,
+                                                        run_on_commit, client_user, django_capture_on_commit_callbacks):
+    from booking import services as booking_services
+
+    run_on_commit(booking_services.appointment_cancel, appointment=failed_confirmation.appointment,
+                  actor=front_desk_user, by_staff=True)
+    failed_confirmation.refresh_from_db()
+    Message.objects.filter(pk=failed_confirmation.pk).update(state=MessageState.CANCELLED)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(front_desk_user).post(reverse("notifications:resend", args=[failed_confirmation.pk]),
+                                               follow=True)
+
+    assert "will be sent again within a minute if it still applies." in response.content.decode()
+    assert mailoutbox == []  # the session is cancelled: confirming it now would be wrong
+    assert Message.objects.get(pk=failed_confirmation.pk).state == MessageState.CANCELLED
+
+
 def test_send_again_is_in_the_audit_log(failed_confirmation, login, manager_user, client_user):
     login(manager_user).post(reverse("notifications:resend", args=[failed_confirmation.pk]))
 
