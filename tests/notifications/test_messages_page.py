@@ -259,7 +259,7 @@ def test_send_again_sends_the_confirmation(failed_confirmation, login, front_des
 
 
 def test_a_message_not_needed_is_checked_again_when_sent(failed_confirmation, login, front_desk_user, mailoutbox,
-                                                        run_on_commit, client_user, django_capture_on_commit_callbacks):
+                                                        run_on_commit, django_capture_on_commit_callbacks):
     from booking import services as booking_services
 
     run_on_commit(booking_services.appointment_cancel, appointment=failed_confirmation.appointment,
