@@ -111,7 +111,7 @@ def appointment_messages_status(appointment: Appointment, *, now: datetime | Non
     now = now or _now()
     messages_cancel(Message.objects.filter(appointment=appointment).exclude(kind=MessageKind.AFTERCARE)
                     .filter(kind__in=PLANNED_KINDS), reason="The session has taken place.")
-    aftercare = Message.objects.filter(key=f"aftercare:{appointment.pk}")
+    aftercare = Message.objects.filter(key=_aftercare_key(appointment))
     delay = timedelta(minutes=ClinicSettings.load().aftercare_delay_minutes)
     waiting = [MessageState.PENDING, MessageState.CANCELLED]  # cancelled: a no-show marked by mistake
     if appointment.status == AppointmentStatus.NO_SHOW:
@@ -119,16 +119,20 @@ def appointment_messages_status(appointment: Appointment, *, now: datetime | Non
     elif appointment.status == AppointmentStatus.COMPLETED:
         # Completed: aftercare goes after the clinic's delay, counted from now (earlier than the fallback
         # after the session's end when the session finishes early; later when it is marked late).
+        # (None yet, e.g. a session written without planning: queue it; the unique key keeps it one.)
         if not aftercare.filter(state__in=waiting).update(state=MessageState.PENDING, due_at=now + delay,
-                                                          last_error="", updated_at=now) \
-                and not aftercare.exists():
-            message_queue(key=f"aftercare:{appointment.pk}", kind=MessageKind.AFTERCARE, recipient=appointment.client,
+                                                          last_error="", updated_at=now):
+            message_queue(key=_aftercare_key(appointment), kind=MessageKind.AFTERCARE, recipient=appointment.client,
                           appointment=appointment, for_starts_at=appointment.starts_at, due_at=now + delay)
     elif appointment.status in (AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT):
         aftercare.filter(state=MessageState.CANCELLED).update(
             state=MessageState.PENDING, due_at=max(now, appointment.ends_at) + delay, last_error="", updated_at=now)
     elif appointment.status == AppointmentStatus.BOOKED:  # a no-show or check-in undone
         client_messages_plan(client=appointment.client, now=now)
+
+
+def _aftercare_key(appointment: Appointment) -> str:
+    return f"aftercare:{appointment.pk}"  # one per session, whatever its time: it moves with the session
 
 
 # --- Planned -------------------------------------------------------------------------------------
@@ -166,7 +170,7 @@ def _wanted(appointment: Appointment, *, session_number: int, clinic: ClinicSett
         wanted.append(Planned(f"course_checkin:{pk}:{session_number}", MessageKind.COURSE_CHECKIN,
                               start - timedelta(hours=clinic.course_checkin_hours_before),
                               params={"session": session_number}))
-    wanted.append(Planned(f"aftercare:{pk}", MessageKind.AFTERCARE,
+    wanted.append(Planned(_aftercare_key(appointment), MessageKind.AFTERCARE,
                           appointment.ends_at + timedelta(minutes=clinic.aftercare_delay_minutes), by_start=False))
     return wanted
 
@@ -214,7 +218,6 @@ def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message],
 def client_messages_plan(*, client, now: datetime | None = None) -> None:
     """Make the planned messages of every upcoming session of ``client`` match what they should be."""
     from intake.models import IntakeSettings
-    from intake.selectors import current_submission
 
     now = now or _now()
     upcoming = list(Appointment.objects.filter(client=client, status=AppointmentStatus.BOOKED, starts_at__gt=now)
@@ -231,7 +234,7 @@ def client_messages_plan(*, client, now: datetime | None = None) -> None:
         return
     clinic = ClinicSettings.load()
     held = Appointment.objects.filter(client=client, status__in=COUNTED, starts_at__lte=now).count()
-    intake_missing = any(a.is_first_visit for a in upcoming) and current_submission(client=client) is None
+    intake_missing = any(a.is_first_visit for a in upcoming) and _intake_missing(client)
     checkin_at = set(IntakeSettings.load().reassess_sessions)
     rows: dict[int, list[Message]] = {a.pk: [] for a in upcoming}
     for row in Message.objects.filter(appointment__in=upcoming, kind__in=PLANNED_KINDS):
@@ -290,7 +293,6 @@ def appointment_context(appointment: Appointment, clinic: ClinicSettings) -> dic
         "when": format_when(appointment.starts_at, tz),
         "short": format_short(appointment.starts_at, tz),
         "ends": f"{appointment.ends_at.astimezone(tz):%H:%M}",
-        "time_zone": location.time_zone,
         "zone_city": location.time_zone.rsplit("/", 1)[-1].replace("_", " "),  # "New York time"
         "duration_minutes": appointment.service.duration_minutes,
         "is_first_visit": appointment.is_first_visit,
@@ -350,7 +352,7 @@ def _aftercare_context(appointment: Appointment) -> dict:
             blocks.append({"bullets": [line[2:] for line in lines]})
         else:
             blocks.append({"text": " ".join(lines)})
-    return {"aftercare_text": text, "aftercare_blocks": blocks, "personal_note": (note or "").strip(),
+    return {"aftercare_blocks": blocks, "personal_note": (note or "").strip(),
             "practitioner_first_name": appointment.practitioner.user.first_name}
 
 
@@ -370,15 +372,13 @@ def appointment_message_build(message: Message) -> Outgoing:
     appointment = load_appointment(message)
     _check_still_wanted(message, appointment, _now())
     kind, clinic = message.kind, ClinicSettings.load()
-    context = appointment_context(appointment, clinic) | {"kind": kind, "has_calendar": kind in WITH_CALENDAR}
+    context = appointment_context(appointment, clinic)
     if kind == MessageKind.RESCHEDULED and message.params.get("old_starts_at"):
         context["old_when"] = format_when(datetime.fromisoformat(message.params["old_starts_at"]),
                                           appointment.location.tz)
     if (kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.REMINDER)
             and appointment.is_first_visit and _intake_missing(appointment.client)):
         context["intake_url"] = settings.SITE_URL + reverse("intake:my_intake")
-    if kind == MessageKind.REMINDER:
-        context["hours_before"] = message.params.get("hours")
     if kind == MessageKind.AFTERCARE:
         context |= _aftercare_context(appointment)
     subject = SUBJECTS[MessageKind(kind)].format(short=context["short"], clinic=clinic.name)

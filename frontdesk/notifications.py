@@ -26,10 +26,12 @@ def offer_url(offer: WaitlistOffer) -> str:
 def waitlist_offer_messages_queue(offer: WaitlistOffer) -> None:
     """Call in the transaction that creates the offer. A time-sensitive offer also goes by text
     message to clients who chose text reminders."""
+    from booking.notifications import reminder_channels
+
     client = offer.entry.client
     message_queue(key=f"waitlist_offer:{offer.pk}", kind=MessageKind.WAITLIST_OFFER, recipient=client,
                   params={"offer_id": offer.pk})
-    if client.sms_reminders and client.phone:
+    if Channel.SMS in reminder_channels(client):
         message_queue(key=f"waitlist_offer:{offer.pk}:sms", kind=MessageKind.WAITLIST_OFFER, recipient=client,
                       channel=Channel.SMS, params={"offer_id": offer.pk})
 

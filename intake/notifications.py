@@ -38,10 +38,6 @@ def _link(client) -> str:
     return settings.SITE_URL + reverse("intake:link", args=[intake_link_token(client=client)])
 
 
-def _local_start(appointment):
-    return appointment.starts_at.astimezone(appointment.location.tz) if appointment else None
-
-
 @register(MessageKind.INTAKE_REQUEST, MessageKind.INTAKE_NUDGE)
 def intake_request_build(message: Message) -> Outgoing:
     from booking.models import AppointmentStatus
@@ -92,7 +88,3 @@ def course_checkin_build(message: Message) -> Outgoing:
                     html=render_to_string("intake/email/course_checkin.html", context),
                     sms=f"{clinic.name}: before session {session}, please take two minutes for your check-in: "
                         f"{context['link']}")
-
-
-def intake_requests_for(client):
-    return Message.objects.filter(recipient=client, kind=MessageKind.INTAKE_REQUEST)

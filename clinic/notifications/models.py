@@ -48,6 +48,10 @@ class MessageState(models.TextChoices):
     CANCELLED = "cancelled", _("Not needed")  # the appointment moved or was cancelled, or the client opted out
 
 
+# What staff may send again: whatever is not waiting to go already.
+RESENDABLE = (MessageState.FAILED, MessageState.SENT, MessageState.CANCELLED)
+
+
 class Message(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True,
                            help_text=_("What makes this message unique, e.g. reminder:42:2026-03-25T10:00Z:48h:email"))
@@ -86,6 +90,3 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.channel} to user {self.recipient_id} ({self.state})"
 
-    @property
-    def is_final(self) -> bool:
-        return self.state in (MessageState.SENT, MessageState.CANCELLED)

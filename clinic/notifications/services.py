@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import NON_ESSENTIAL, Channel, Message, MessageKind, MessageState
+from .models import NON_ESSENTIAL, RESENDABLE, Channel, Message, MessageKind, MessageState
 from .registry import NotNeeded, Outgoing, PermanentFailure, builder_for
 from .sms import sms_backend
 
@@ -231,13 +231,13 @@ def message_send(*, message_id: int, now: datetime | None = None) -> bool:
 
 
 def message_resend(*, message: Message, actor) -> bool:
-    """Staff send a failed (or sent) message again, now. A fresh set of attempts."""
+    """Staff send a failed, sent or not-needed message again, now, with a fresh set of attempts.
+    False when it is already waiting to go (the conditional update names the states it may leave)."""
     from clinic.audit.services import audit_record
 
     now = _now()
     with transaction.atomic():
-        changed = Message.objects.filter(pk=message.pk, state__in=[MessageState.FAILED, MessageState.SENT,
-                                                                   MessageState.CANCELLED]).update(
+        changed = Message.objects.filter(pk=message.pk, state__in=RESENDABLE).update(
             state=MessageState.PENDING, due_at=now, attempts=0, claimed_at=None, last_error="", updated_at=now)
         if changed:
             audit_record(actor=actor, action="message.resend", obj=message, subject=message.recipient)

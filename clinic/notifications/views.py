@@ -21,7 +21,7 @@ from clinic.accounts.permissions import Cap, require
 from clinic.core.http import safe_next
 
 from . import services
-from .models import Message, MessageState
+from .models import RESENDABLE, Message, MessageState
 
 PAGE_SIZE = 50
 # The default view: every failed message, then what fell due lately (what a desk would be asked about).
@@ -30,7 +30,6 @@ RECENT = timedelta(days=7)
 LATE = timedelta(minutes=5)
 
 WAITING = (MessageState.PENDING, MessageState.QUEUED, MessageState.SENDING)
-RESENDABLE = (MessageState.FAILED, MessageState.SENT, MessageState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def message_list(request):
 def message_resend(request, pk: int):
     message = get_object_or_404(Message.objects.select_related("recipient"), pk=pk)
     back = safe_next(request, reverse("notifications:list"))
-    if message.state not in RESENDABLE or not services.message_resend(message=message, actor=request.user):
+    if not services.message_resend(message=message, actor=request.user):
         # The service re-checks the state in its UPDATE: a message that started sending meanwhile is refused too.
         messages.error(request, "This message is already waiting to be sent.")
         return redirect(back)
