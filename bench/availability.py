@@ -15,53 +15,25 @@ import random
 import sys
 import time as clock
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
-from bench.harness import throwaway_database, timed  # noqa: E402
+from bench.harness import bench_clinic, throwaway_database, timed  # noqa: E402
 
 
 def build(*, appointments: int, days: int, seed: int = 7):
-    from booking.models import (
-        Appointment,
-        Break,
-        Location,
-        OpeningHours,
-        Practitioner,
-        Room,
-        Service,
-        TimeOff,
-        WorkingHours,
-    )
-    from clinic.accounts.models import Role, User
+    from booking.models import Appointment, Room, TimeOff
+    from clinic.accounts.models import User
     from clinic.core.models import ClinicSettings
 
     settings = ClinicSettings.load()
     settings.booking_horizon_days = days
     settings.minimum_notice_hours = 0
     settings.save()
-    location = Location.objects.create(name="Bench clinic", address="1 Bench Road", time_zone="Europe/London")
-    OpeningHours.objects.bulk_create(OpeningHours(location=location, weekday=d, opens=time(8), closes=time(20))
-                                     for d in range(6))
+    location, service, practitioners = bench_clinic(practitioners=3, days_a_week=6, works=(time(9), time(18)))
     rooms = [Room.objects.create(location=location, name=f"Room {i}") for i in range(3)]
-    service = Service.objects.create(name="Follow-up", slug="follow-up", duration_minutes=60,
-                                     buffer_after_minutes=15, price=Decimal("85"))
     client = User.objects.create_user(email="bench-client@example.com", first_name="Bench", last_name="Client")
-    practitioners = []
-    for i in range(3):
-        user = User.objects.create_user(email=f"bench-p{i}@example.com", first_name=f"P{i}", last_name="Bench",
-                                        role=Role.PRACTITIONER)
-        practitioner = Practitioner.objects.create(user=user)
-        practitioner.services.add(service)
-        practitioner.locations.add(location)
-        WorkingHours.objects.bulk_create(
-            WorkingHours(practitioner=practitioner, location=location, weekday=d, start=time(9), end=time(18))
-            for d in range(6))
-        Break.objects.bulk_create(Break(practitioner=practitioner, weekday=d, start=time(13), end=time(13, 45))
-                                  for d in range(6))
-        practitioners.append(practitioner)
     tz = location.tz
     today = datetime.now(tz).date()
     rng = random.Random(seed)

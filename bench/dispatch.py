@@ -11,26 +11,23 @@ the dispatcher's runs until nothing is due, with tasks run in-process as a worke
 import argparse
 import sys
 import time as clock
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.harness import throwaway_database  # noqa: E402
+from bench.harness import bench_clinic, throwaway_database  # noqa: E402
 
 
 def build(messages: int) -> None:
     from django.utils import timezone
 
-    from booking.models import Appointment, Location, Practitioner, Room, Service
+    from booking.models import Appointment, Room
     from clinic.accounts.models import Role, User
     from clinic.notifications.models import Message, MessageKind
 
-    location = Location.objects.create(name="Bench clinic", address="1 Bench Street", time_zone="Europe/London")
+    location, service, (practitioner,) = bench_clinic(practitioners=1, days_a_week=7, works=(time(8), time(20)))
     room = Room.objects.create(location=location, name="Room 1")
-    service = Service.objects.create(name="Facial acupuncture", slug="facial", duration_minutes=60, price=90)
-    user = User.objects.create_user(email="ana@bench.test", password="x", first_name="Ana", role=Role.PRACTITIONER)
-    practitioner = Practitioner.objects.create(user=user)
     clients = User.objects.bulk_create(User(email=f"client{n}@bench.test", first_name=f"Client{n}", role=Role.CLIENT)
                                        for n in range(messages))
     start = timezone.now() + timedelta(hours=2)

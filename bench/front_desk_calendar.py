@@ -13,50 +13,22 @@ import random
 import sys
 import time as clock
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.harness import throwaway_database, timed  # noqa: E402
+from bench.harness import bench_clinic, throwaway_database, timed  # noqa: E402
 
 
 def build(*, appointments: int, practitioners: int, seed: int = 11):
-    from booking.models import (
-        Appointment,
-        AppointmentStatus,
-        Break,
-        Location,
-        OpeningHours,
-        Practitioner,
-        Room,
-        Service,
-        TimeOff,
-        WorkingHours,
-    )
+    from booking.models import Appointment, AppointmentStatus, Room, TimeOff
     from clinic.accounts.models import Role, User
     from clinic.core.models import ClinicSettings
 
     ClinicSettings.load()
-    location = Location.objects.create(name="Bench clinic", address="1 Bench Road", time_zone="Europe/London")
-    OpeningHours.objects.bulk_create(OpeningHours(location=location, weekday=d, opens=time(8), closes=time(20))
-                                     for d in range(7))
-    service = Service.objects.create(name="Follow-up", slug="follow-up", duration_minutes=60,
-                                     buffer_after_minutes=15, price=Decimal("85"))
-    staff = []
-    for i in range(practitioners):
-        user = User.objects.create_user(email=f"bench-p{i}@example.com", first_name=f"P{i}", last_name="Bench",
-                                        role=Role.PRACTITIONER)
-        practitioner = Practitioner.objects.create(user=user)
-        practitioner.services.add(service)
-        practitioner.locations.add(location)
-        WorkingHours.objects.bulk_create(
-            WorkingHours(practitioner=practitioner, location=location, weekday=d, start=time(8), end=time(20))
-            for d in range(7))
-        Break.objects.bulk_create(Break(practitioner=practitioner, weekday=d, start=time(13), end=time(13, 45))
-                                  for d in range(7))
-        staff.append((practitioner, Room.objects.create(location=location, name=f"Room {i}")))
+    location, service, team = bench_clinic(practitioners=practitioners, days_a_week=7, works=(time(8), time(20)))
+    staff = [(p, Room.objects.create(location=location, name=f"Room {i}")) for i, p in enumerate(team)]
     tz = location.tz
     today = datetime.now(tz).date()
     monday = today + timedelta(days=7 - today.weekday())

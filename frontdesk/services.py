@@ -175,12 +175,11 @@ def waitlist_offers_make(*, opening: WaitlistOpening, now: datetime | None = Non
     return offers
 
 
-def _tell_gone(offers, now: datetime) -> list[int]:
+def _tell_gone(offers, now: datetime) -> None:
     """Mark pending offers as taken by someone else and queue the message saying so."""
     offers = list(offers.select_related("entry__client"))
     WaitlistOffer.objects.filter(pk__in=[o.pk for o in offers]).update(status=OfferStatus.GONE, responded_at=now)
     notifications.waitlist_gone_messages_queue(offers)
-    return [o.pk for o in offers]
 
 
 def _refill_later(opening_id: int) -> None:
