@@ -185,8 +185,12 @@ def _alternatives(exc: booking_services.BookingError, location: Location):
             for s in alternatives]
 
 
-def _chosen_practitioner(slot: tuple[int, datetime]) -> Practitioner | None:
-    return Practitioner.objects.filter(pk=slot[0], is_active=True).select_related("user").first()
+def _chosen_practitioner(slot: tuple[int, datetime]) -> Practitioner:
+    """The practitioner of the chosen slot; ``BookingError`` if they are gone (a stale page)."""
+    chosen = Practitioner.objects.filter(pk=slot[0], is_active=True).select_related("user").first()
+    if chosen is None:
+        raise booking_services.BookingError("Please choose one of the free times shown.")
+    return chosen
 
 
 def _preselect(request, location: Location) -> str:
@@ -253,12 +257,10 @@ def book(request):
         service, practitioner = form.cleaned_data["service"], form.cleaned_data["practitioner"]
         slot = form.cleaned_data.get("slot")
         if valid and request.method == "POST" and slot:
-            chosen = _chosen_practitioner(slot)
             try:
-                if chosen is None:
-                    raise booking_services.BookingError("Please choose one of the free times shown.")
                 appointment = booking_services.appointment_book(
-                    client=client, service=service, practitioner=chosen, starts_at=slot[1], location=location,
+                    client=client, service=service, practitioner=_chosen_practitioner(slot), starts_at=slot[1],
+                    location=location,
                     actor=request.user, via=BookedVia.PHONE, desk_note=form.cleaned_data["desk_note"])
             except booking_services.BookingError as exc:
                 error, alternatives = exc.message, _alternatives(exc, location)
@@ -300,12 +302,10 @@ def appointment_move(request, pk: int):
     if _can_list_slots(form):
         slot = form.cleaned_data.get("slot")
         if valid and request.method == "POST" and slot:
-            chosen = _chosen_practitioner(slot)
             try:
-                if chosen is None:
-                    raise booking_services.BookingError("Please choose one of the free times shown.")
                 booking_services.appointment_reschedule(appointment=appointment, starts_at=slot[1],
-                                                        actor=request.user, practitioner=chosen, by_staff=True)
+                                                        actor=request.user, practitioner=_chosen_practitioner(slot),
+                                                        by_staff=True)
             except booking_services.BookingError as exc:
                 # Nothing changed: the transaction rolled back and the appointment keeps its time.
                 error, alternatives = exc.message, _alternatives(exc, location)
