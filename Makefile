@@ -27,6 +27,9 @@ var:
 # together, and waits for them. Both run in the background while the shell waits, because sh runs a trap
 # only once its foreground command ends; the trap kills its own two children (not `kill 0`, which also hit
 # this shell, re-entering the trap until sh crashed, and whatever script started make).
+# Links in the emails point at the port the embedded default serves on (`make run PORT=8102`), unless
+# SITE_URL says otherwise.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) var
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py seed_demo

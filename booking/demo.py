@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.utils import timezone
 from clinic.core.models import ClinicSettings
 
 from .models import (
+    ACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
     BookedVia,
@@ -22,6 +23,7 @@ from .models import (
     TimeOff,
     WorkingHours,
 )
+from .selectors import available_slots, wall_clock_to_utc
 
 SERVICES = [
     ("initial-consultation", "Initial facial acupuncture consultation & treatment", 90, 15, "120.00", True, True,
@@ -82,55 +84,89 @@ def _seed_structure(users) -> tuple[Location, list[Practitioner], dict[str, Serv
     return location, practitioners, services
 
 
-def _at(day, hour: int, minute: int, tz) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+class _Diary:
+    """Places the demo's sessions through the availability engine, so the demo obeys the same rules as a
+    real booking (hours, breaks, time off, closures, no overlap for practitioner, room or client) on any
+    day it is seeded. A wanted time that is taken moves to the nearest free one; history is placed as the
+    front desk could have booked it at the time."""
+
+    def __init__(self, location: Location, now: datetime):
+        self.location, self.now, self.tz = location, now, location.tz
+        self.rooms = list(location.rooms.filter(is_active=True).order_by("name"))
+
+    def add(self, client, practitioner: Practitioner, service: Service, day: date, hour: int, minute: int = 0, *,
+            room: int = 0, status: str = AppointmentStatus.BOOKED, first: bool = False,
+            same_day: bool = False) -> Appointment | None:
+        wanted = wall_clock_to_utc(day, time(hour, minute), self.tz)
+        spread = timedelta(days=0 if same_day else 3)
+        # Staff rules as they stood a few days before the window: history can be placed as it was booked.
+        as_of = min(self.now, wanted - spread - timedelta(days=1))
+        slots = available_slots(service=service, location=self.location, practitioner=practitioner, staff=True,
+                                start_date=day - spread, end_date=day + spread, now=as_of)
+        past = status in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+        if past:
+            slots = [s for s in slots if s.end <= self.now]
+        elif not same_day:
+            slots = [s for s in slots if s.start > self.now]
+        busy = list(Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES)
+                    .values_list("starts_at", "ends_at"))
+        slots = [s for s in slots if not any(lo < s.end and s.start < hi for lo, hi in busy)]
+        if not slots:
+            return None
+        slot = min(slots, key=lambda s: (abs(s.start - wanted), s.start))
+        blocked_until = slot.end + service.buffer
+        taken = set(Appointment.objects.filter(location=self.location, status__in=ACTIVE_STATUSES,
+                                               starts_at__lt=blocked_until, blocked_until__gt=slot.start)
+                    .values_list("room_id", flat=True))
+        preferred = self.rooms[room:] + self.rooms[:room]
+        chosen = next(r for r in preferred if r.pk not in taken)  # the engine only offers times with a free room
+        return Appointment.objects.create(
+            client=client, practitioner=practitioner, service=service, location=self.location, room=chosen,
+            starts_at=slot.start, ends_at=slot.end, blocked_until=blocked_until, status=status,
+            booked_via=BookedVia.ONLINE, is_first_visit=first, created_by=client)
+
+
+def _weekday_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 def seed(users) -> None:
     location, (ana, li, grace), services = _seed_structure(users)
     tz = location.tz
-    today = timezone.localdate(timezone=tz)
+    now = timezone.now()
+    today = now.astimezone(tz).date()
     if not TimeOff.objects.filter(practitioner=grace).exists():
-        start = _at(today + timedelta(days=14), 0, 0, tz)
+        start = wall_clock_to_utc(today + timedelta(days=14), time(0), tz)
         TimeOff.objects.create(practitioner=grace, starts_at=start, ends_at=start + timedelta(days=3),
                                reason="Training course")
     if Appointment.objects.exists():
         return
-    rooms = list(location.rooms.order_by("name"))
-    chloe, oliver, priya, emma = (users[e] for e in ("client@demo.clinic", "oliver@demo.clinic",
-                                                     "priya@demo.clinic", "emma@demo.clinic"))
+    diary = _Diary(location, now)
+    chloe, oliver, priya, emma, hannah, tom = (users[e] for e in (
+        "client@demo.clinic", "oliver@demo.clinic", "priya@demo.clinic", "emma@demo.clinic", "hannah@demo.clinic",
+        "tom@demo.clinic"))
 
-    def add(client, practitioner, service, day, hour, minute=0, room=0, status=AppointmentStatus.BOOKED,
-            first=False):
-        starts = _at(day, hour, minute, tz)
-        service_obj = services[service]
-        return Appointment.objects.create(
-            client=client, practitioner=practitioner, service=service_obj, location=location, room=rooms[room],
-            starts_at=starts, ends_at=starts + service_obj.duration,
-            blocked_until=starts + service_obj.duration + service_obj.buffer, status=status,
-            booked_via=BookedVia.ONLINE, is_first_visit=first, created_by=client)
+    def add(client, practitioner, slug, day, hour, minute=0, **kwargs):
+        return diary.add(client, practitioner, services[slug], day, hour, minute, **kwargs)
 
-    def weekday_on_or_after(day, weekday):
-        return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-    # Chloe: five weeks into a weekly course with Ana (Tuesdays 10:00), next sessions ahead.
-    first_tuesday = weekday_on_or_after(today - timedelta(days=35), 1)
+    # Chloe: five weeks into a weekly course with Ana (Tuesdays 10:00), next sessions ahead. Placed first, so
+    # her course keeps its time and the day's other sessions fit around it.
+    first_tuesday = _weekday_on_or_after(today - timedelta(days=35), 1)
     for week in range(8):
         day = first_tuesday + timedelta(weeks=week)
         past = day < today
-        add(chloe, ana, "initial-consultation" if week == 0 else "follow-up", day, 10,
+        add(chloe, ana, "initial-consultation" if week == 0 else "follow-up", day, 10, same_day=True,
             status=AppointmentStatus.COMPLETED if past else AppointmentStatus.BOOKED, first=week == 0)
     # Oliver: one past visit, one no-show, one upcoming with Li.
     add(oliver, li, "initial-consultation", today - timedelta(days=20), 11, first=True,
         status=AppointmentStatus.COMPLETED)
     add(oliver, li, "follow-up", today - timedelta(days=6), 15, status=AppointmentStatus.NO_SHOW)
-    add(oliver, li, "follow-up", weekday_on_or_after(today + timedelta(days=2), 3), 11, room=1)
+    add(oliver, li, "follow-up", _weekday_on_or_after(today + timedelta(days=2), 3), 11, room=1)
     # Priya and Emma: new clients with a first visit soon (intake still to do).
-    add(priya, grace, "initial-consultation", weekday_on_or_after(today + timedelta(days=1), 2), 9, room=1,
+    add(priya, grace, "initial-consultation", _weekday_on_or_after(today + timedelta(days=1), 2), 9, room=1,
         first=True)
-    add(emma, ana, "initial-consultation", weekday_on_or_after(today + timedelta(days=3), 4), 14, first=True)
+    add(emma, ana, "initial-consultation", _weekday_on_or_after(today + timedelta(days=3), 4), 14, first=True)
     # Regular clients, seen today by whoever works today, so the calendar and "my day" show a real day.
-    hannah, tom = users["hannah@demo.clinic"], users["tom@demo.clinic"]
     add(hannah, ana, "initial-consultation", today - timedelta(days=40), 9, first=True,
         status=AppointmentStatus.COMPLETED)
     add(tom, li, "initial-consultation", today - timedelta(days=30), 12, first=True,
@@ -138,5 +174,6 @@ def seed(users) -> None:
     working_today = [p for p in (ana, li, grace) if p.working_hours.filter(weekday=today.weekday()).exists()]
     for index, practitioner in enumerate(working_today[:2]):
         first_hour = practitioner.working_hours.filter(weekday=today.weekday()).order_by("start").first().start.hour
-        add(hannah if index == 0 else tom, practitioner, "follow-up", today, first_hour + 1, room=index)
-        add(tom if index == 0 else hannah, practitioner, "face-and-body", today, 15, room=index)
+        add(hannah if index == 0 else tom, practitioner, "follow-up", today, first_hour + 1, room=index,
+            same_day=True)
+        add(tom if index == 0 else hannah, practitioner, "face-and-body", today, 15, room=index, same_day=True)

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import pytest
+import time_machine
 from django.conf import settings
 
 from tests import factories
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 _skipped_pg: list[str] = []
+
+
+def pytest_configure(config):
+    """``CLINIC_TEST_NOW=2026-12-06T23:50+00:00 make test`` runs the suite as if it were that moment (the clock
+    still ticks), to prove that no test depends on the weekday or the hour it happens to run at."""
+    moment = os.environ.get("CLINIC_TEST_NOW")
+    if moment:
+        time_machine.travel(datetime.fromisoformat(moment), tick=True).start()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 
+from django.db import transaction
+
 from clinic.accounts.models import Role, User
 from clinic.accounts.roles import grant_manager_rights
 
@@ -50,6 +52,12 @@ def _user(email: str, first: str, last: str, role: str, phone: str = "") -> User
 
 
 def seed() -> list[tuple[str, str]]:
+    """All or nothing: a failure anywhere leaves the database as it was."""
+    with transaction.atomic():
+        return _seed()
+
+
+def _seed() -> list[tuple[str, str]]:
     users = {email: _user(email, first, last, role) for email, first, last, role in STAFF}
     users.update({email: _user(email, first, last, Role.CLIENT, phone) for email, first, last, phone in CLIENTS})
     for module_name in APP_SEEDERS:

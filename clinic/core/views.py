@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.db.models.functions import Left
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -133,3 +134,34 @@ def outbox_detail(request, pk: int):
     # account: only managers see those bodies, the front desk sees who it went to and when.
     redacted = email.sensitive and not has_cap(request.user, Cap.MANAGE_CLINIC)
     return render(request, "core/outbox_detail.html", {"email": email, "redacted": redacted})
+
+
+def _own_messages(user):
+    """What the outbox holds for this person: emails to their address, texts to their phone."""
+    if not settings.OWN_INBOX:
+        raise Http404("Emails are sent by a mail server: read them in your own mailbox.")
+    found = OutboxEmail.objects.filter(channel="email", to__icontains=user.email)
+    if user.phone:
+        found = found | OutboxEmail.objects.filter(channel="sms", to=user.phone)
+    return found
+
+
+def _is_recipient(email: OutboxEmail, user) -> bool:
+    # ``to`` is a comma-separated list: "tom@x" must not match "atom@x".
+    recipients = {address.strip().lower() for address in email.to.split(",")}
+    return user.email.lower() in recipients or (email.channel == "sms" and email.to == user.phone)
+
+
+@login_required
+def my_inbox(request):
+    emails = [e for e in _own_messages(request.user).only("id", "created_at", "channel", "to", "subject")[:200]
+              if _is_recipient(e, request.user)]
+    return render(request, "core/my_inbox.html", {"emails": emails})
+
+
+@login_required
+def my_inbox_detail(request, pk: int):
+    email = get_object_or_404(_own_messages(request.user), pk=pk)
+    if not _is_recipient(email, request.user):
+        raise Http404
+    return render(request, "core/outbox_detail.html", {"email": email, "redacted": False, "own": True})

@@ -24,6 +24,7 @@ STAND_IN = """#!/bin/sh
 case "$*" in
   *migrate*|*seed_demo*) exit 0 ;;
 esac
+echo "$SITE_URL" > "{dir}/{name}.site_url"
 echo $$ > "{dir}/{name}.pid"
 exec sleep 300
 """
@@ -65,10 +66,11 @@ def make_run(tmp_path):
     stamp.touch()  # newer than requirements.txt: the install step is skipped
     started: list[subprocess.Popen] = []
 
-    def _start() -> tuple[subprocess.Popen, int, int]:
+    def _start(port: str = "0") -> tuple[subprocess.Popen, int, int]:
+        env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
         proc = subprocess.Popen(
-            ["make", "-s", "run", f"VENV={tmp_path / 'venv'}", f"BIN={bin_dir}", f"STAMP={stamp}", "PORT=0"],
-            cwd=ROOT, env={**os.environ, "CLINIC_VAR_DIR": str(tmp_path / "var")},
+            ["make", "-s", "run", f"VENV={tmp_path / 'venv'}", f"BIN={bin_dir}", f"STAMP={stamp}", f"PORT={port}"],
+            cwd=ROOT, env={**env, "CLINIC_VAR_DIR": str(tmp_path / "var")},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True, preexec_fn=_reset_signals,
         )
@@ -78,6 +80,7 @@ def make_run(tmp_path):
         time.sleep(0.2)  # let the recipe reach its wait
         return proc, int(pids[0].read_text()), int(pids[1].read_text())
 
+    _start.dir = tmp_path
     yield _start
     for proc in started:
         if proc.poll() is None:
@@ -107,3 +110,9 @@ def test_the_worker_stops_when_the_server_exits(make_run):
     os.kill(web, signal.SIGTERM)
     assert _wait_for(lambda: make.poll() is not None)
     assert not _alive(worker), "the Celery worker outlived the server"
+
+
+def test_links_in_emails_follow_the_port_it_serves_on(make_run):
+    make, _web, _worker = make_run(port="8102")
+    for name in ("web", "worker"):  # the worker renders the emails, the server the pages
+        assert (make_run.dir / f"{name}.site_url").read_text().strip() == "http://127.0.0.1:8102"
