@@ -47,9 +47,10 @@ def _answers(questionnaire: Questionnaire, *, signals: dict[str, list[int]], con
 
 def _submit(client, answers: dict, *, at, version, consent) -> IntakeSubmission:
     questionnaire = Questionnaire.of(version)
+    answers = questionnaire.applicable_answers(answers)  # as intake_submit keeps them
     submission = IntakeSubmission.objects.create(
         client=client, version=version, status=SubmissionStatus.SUBMITTED, answers=answers, is_current=True,
-        current_step=questionnaire.step_count + 1, completed_steps=list(range(1, questionnaire.step_count + 1)),
+        current_step=questionnaire.step_count + 1, completed_steps=[s.number for s in questionnaire.steps(answers)],
         scores=scoring.score_patterns(questionnaire, answers), started_at=at - timedelta(minutes=14),
         submitted_at=at)
     ConsentRecord.objects.create(submission=submission, client=client, consent_version=consent,
@@ -71,12 +72,35 @@ def _reassess(client, by, *, at, version, signals, concerns, session: int, appoi
                                 scores=scoring.score_patterns(questionnaire, answers), created_at=at)
 
 
-CHLOE_START = {"lung_qi": [4, 3, 4, 2, 3], "heat": [4, 4, 3, 3, 2, 4], "yin_deficiency": [3, 3, 4, 3],
-               "yang_deficiency": [2, 3, 1, 2, 2], "damp": [3, 2, 4, 2], "stagnation": [4, 3, 4, 4, 3]}
-CHLOE_MID = {"lung_qi": [3, 3, 3, 2, 2], "heat": [3, 3, 3, 2, 2, 3], "yin_deficiency": [2, 3, 3, 2],
-             "yang_deficiency": [2, 2, 1, 2, 2], "damp": [2, 2, 3, 2], "stagnation": [3, 3, 3, 3, 3]}
-CHLOE_NOW = {"lung_qi": [2, 2, 3, 1, 2], "heat": [2, 2, 2, 2, 2, 2], "yin_deficiency": [2, 2, 2, 2],
-             "yang_deficiency": [2, 2, 1, 1, 2], "damp": [2, 1, 2, 2], "stagnation": [3, 2, 3, 3, 2]}
+# Answers 1-5 per pattern of the current questionnaire, in item order.
+CHLOE_START = {"lung_qi": [3, 4, 2, 3, 2], "yin_deficiency": [3, 3, 4, 3], "yang_deficiency": [2, 2, 3, 1, 2],
+               "spleen_damp": [3, 2, 2, 2, 2, 2], "phlegm": [2, 2, 2, 1, 2], "heat": [4, 4, 3, 3, 2, 4],
+               "damp_heat": [3, 2, 2, 2, 2, 3], "blood_dryness": [2, 2, 1, 2, 2, 1], "liver_qi": [4, 4, 4, 3, 4],
+               "blood_stasis": [4, 3, 2, 2, 3]}
+CHLOE_MID = {"lung_qi": [3, 3, 2, 2, 2], "yin_deficiency": [2, 3, 3, 2], "yang_deficiency": [2, 2, 2, 1, 2],
+             "spleen_damp": [2, 2, 2, 2, 2, 2], "phlegm": [2, 2, 2, 1, 2], "heat": [3, 3, 3, 2, 2, 3],
+             "damp_heat": [2, 2, 2, 2, 2, 2], "blood_dryness": [2, 2, 1, 2, 2, 1], "liver_qi": [3, 3, 3, 3, 3],
+             "blood_stasis": [3, 3, 2, 2, 3]}
+CHLOE_NOW = {"lung_qi": [2, 3, 1, 2, 2], "yin_deficiency": [2, 2, 2, 2], "yang_deficiency": [2, 2, 2, 1, 1],
+             "spleen_damp": [2, 1, 2, 2, 1, 2], "phlegm": [1, 2, 2, 1, 1], "heat": [2, 2, 2, 2, 2, 2],
+             "damp_heat": [2, 1, 2, 1, 2, 2], "blood_dryness": [1, 2, 1, 2, 1, 1], "liver_qi": [3, 2, 3, 2, 2],
+             "blood_stasis": [3, 2, 2, 1, 2]}
+
+
+# Chloe's tongue and pulse at each session, as the heat clears: a red tip and a yellow coat early on, pinker with a
+# thin white coat later, the pulse slowing and losing its wiry edge. Sessions past the list keep the last one.
+CHLOE_TONGUE_PULSE = [
+    {"tongue_colour": "red_tip", "tongue_coat": ["yellow", "greasy"], "tongue_shape": ["tooth_marked"],
+     "pulse_rate": 88, "pulse_qualities": ["wiry", "rapid"]},
+    {"tongue_colour": "red_tip", "tongue_coat": ["yellow"], "tongue_shape": ["tooth_marked"],
+     "pulse_rate": 86, "pulse_qualities": ["wiry", "rapid"]},
+    {"tongue_colour": "red_tip", "tongue_coat": ["yellow"], "tongue_shape": [], "pulse_rate": 80,
+     "pulse_qualities": ["wiry"]},
+    {"tongue_colour": "pink", "tongue_coat": ["thin_white"], "tongue_shape": [], "pulse_rate": 76,
+     "pulse_qualities": ["wiry"]},
+    {"tongue_colour": "pink", "tongue_coat": ["thin_white"], "tongue_shape": [], "pulse_rate": 72,
+     "pulse_qualities": []},
+]
 
 
 def _seed_chloe(chloe, ana_user, version, consent) -> None:
@@ -95,21 +119,27 @@ def _seed_chloe(chloe, ana_user, version, consent) -> None:
         reasons=["ageing", "skin_condition", "self_care"], results=["lines", "clear", "eyes", "jaw"],
         goal_notes="Calmer, clearer skin and less tension in my jaw.",
         bruising_supplements="yes", takes_medication="yes", medication_list="Fish oil 1 g daily.",
-        has_allergies="yes", allergy_list="Hay fever in spring.")
+        has_allergies="yes", allergy_list="Hay fever in spring.", has_cycle="periods",
+        cycle_regularity="regular", cycle_breakouts="most", pms=["mood", "bloating"], period_pain="moderate")
     submission = _submit(chloe, answers, at=first - timedelta(days=2, hours=3), version=version, consent=consent)
     IntakeSubmission.objects.filter(pk=submission.pk).update(reviewed_at=first - timedelta(hours=1),
                                                              reviewed_by=ana_user)
-    Assessment.objects.create(
+    assessment = Assessment.objects.create(
         submission=submission, practitioner=ana_user, plan_sessions=10, plan_frequency=Frequency.WEEKLY,
-        assessment="Lung heat with some yin deficiency and qi stagnation (stress, jaw tension). Tongue red tip, "
-                   "thin yellow coat; pulse slightly rapid. Combination skin, inflamed spots on the chin.",
+        assessment="Lung heat with some yin deficiency and qi stagnation (stress, jaw tension). Tongue red at the "
+                   "tip under a yellow, slightly greasy coat; pulse wiry and a little rapid. Combination skin, "
+                   "inflamed spots on the chin.",
         face_points="LI20, ST3, ST6, Yintang, Taiyang, GB14, SI18", body_points="LU7, LI4, LI11, SP6, LV3",
-        needle_count=40)
+        needle_count=40, **CHLOE_TONGUE_PULSE[0])
+    # Written at the review, before her first session (the course table orders visits by time).
+    Assessment.objects.filter(pk=assessment.pk).update(created_at=first - timedelta(hours=1),
+                                                       updated_at=first - timedelta(hours=1))
     points = ["LI20, ST3, ST6, Yintang, Taiyang", "LI20, ST3, ST6, Yintang, GB14, SI18"]
     for index, appointment in enumerate(completed):
         TreatmentNote.objects.create(
             appointment=appointment, practitioner=ana_user, face_points=points[index % 2],
             body_points="LU7, LI4, LI11, SP6", needle_count=36 + 2 * min(index, 4), retention_minutes=25,
+            **CHLOE_TONGUE_PULSE[min(index, len(CHLOE_TONGUE_PULSE) - 1)],
             reactions=["bruising"] if index == 1 else ["none"],
             notes="Small bruise by the left eye; advised arnica and a cold compress." if index == 1
             else "Relaxed well; skin calmer.")
@@ -135,20 +165,24 @@ def seed(users) -> None:
     if emma.pk not in with_intake:
         _submit(emma, _answers(
             questionnaire,
-            signals={"lung_qi": [2, 2, 2, 1, 2], "heat": [2, 3, 2, 2, 1, 2], "yin_deficiency": [3, 4, 4, 3],
-                     "yang_deficiency": [2, 2, 2, 1, 2], "damp": [2, 2, 2, 1], "stagnation": [3, 2, 4, 4, 3]},
+            signals={"lung_qi": [2, 2, 1, 2, 2], "yin_deficiency": [3, 4, 4, 3], "yang_deficiency": [2, 2, 2, 1, 2],
+                     "spleen_damp": [2, 2, 2, 2, 1, 1], "phlegm": [1, 1, 2, 1, 2], "heat": [2, 3, 2, 2, 1, 2],
+                     "damp_heat": [1, 1, 2, 1, 1, 1], "blood_dryness": [4, 3, 2, 2, 3, 2], "liver_qi": [4, 3, 4, 3, 2],
+                     "blood_stasis": [3, 2, 2, 1, 2]},
             concerns={"fine_lines": (2, "1_5y"), "sagging": (1, "1_5y"), "dark_circles": (1, "3_12m")},
             skin_type="dry", sensitivity="low", sun="protected", sleep_hours="6_7", sleep_quality="poor",
             stress="high", water="under_1l", caffeine="1_2", alcohol="light", smoking="never", exercise="often",
             reasons=["natural", "ageing"], results=["lines", "glow", "firmness"], migraines="recent",
             needle_fear="nervous", takes_medication="yes", medication_list="Sumatriptan when needed.",
-            has_allergies="no"),
+            has_allergies="no", has_cycle="perimenopause", cycle_regularity="changing", hot_flushes="some"),
             at=now - timedelta(days=1, hours=2), version=version, consent=consent)
     if hannah.pk not in with_intake:
         submission = _submit(hannah, _answers(
             questionnaire,
-            signals={"lung_qi": [3, 2, 4, 2, 2], "heat": [2, 2, 2, 3, 2, 2], "yin_deficiency": [2, 2, 2, 2],
-                     "yang_deficiency": [4, 4, 3, 3, 4], "damp": [4, 3, 2, 3], "stagnation": [2, 3, 3, 3, 2]},
+            signals={"lung_qi": [2, 4, 2, 2, 2], "yin_deficiency": [2, 2, 2, 2], "yang_deficiency": [4, 4, 4, 3, 3],
+                     "spleen_damp": [4, 3, 3, 3, 3, 2], "phlegm": [2, 2, 3, 1, 2], "heat": [2, 2, 2, 2, 2, 2],
+                     "damp_heat": [1, 1, 2, 1, 1, 1], "blood_dryness": [2, 1, 1, 3, 2, 2], "liver_qi": [2, 2, 3, 2, 1],
+                     "blood_stasis": [3, 2, 2, 1, 2]},
             concerns={"dark_circles": (2, "1_5y"), "seasonal_allergies": (2, "over_5y"), "dullness": (2, "1_5y")},
             skin_type="dry", sensitivity="some", sun="little", sleep_hours="7_8", sleep_quality="good",
             stress="moderate", water="1_2l", caffeine="1_2", alcohol="none", smoking="never", exercise="weekly",

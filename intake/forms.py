@@ -8,7 +8,21 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from .models import Assessment, IntakeSettings, Reaction, TreatmentNote
+from .models import (
+    PULSE_MAX,
+    PULSE_MIN,
+    PULSE_RANGE_MESSAGE,
+    Assessment,
+    IntakeSettings,
+    PulseQuality,
+    Reaction,
+    TongueCoat,
+    TongueColour,
+    TonguePulse,
+    TongueShape,
+    TreatmentNote,
+    tongue_pulse_problems,
+)
 from .questionnaire import Questionnaire, Section
 
 CHOOSE = "Please choose an answer."
@@ -207,10 +221,48 @@ class ConsentForm(forms.Form):
         return " ".join(typed.split())
 
 
-class AssessmentForm(forms.ModelForm):
+def _ticks(label: str, choices: type[TongueCoat | TongueShape | PulseQuality], noun: str):
+    return forms.MultipleChoiceField(
+        label=label, required=False, choices=choices.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": f"“%(value)s” is not a {noun} on the list."})
+
+
+class TonguePulseForm(forms.Form):
+    """The tongue and pulse fields the assessment and the treatment note share (``models.TonguePulse``), checked
+    by the same rule the services apply, so a slip shows beside its field with everything typed kept."""
+
+    tongue_colour = forms.ChoiceField(
+        label="Tongue colour", required=False, choices=[("", "Not recorded"), *TongueColour.choices],
+        error_messages={"invalid_choice": "Choose the tongue colour from the list."})
+    tongue_coat = _ticks("Tongue coat", TongueCoat, "tongue coat")
+    tongue_shape = _ticks("Tongue shape and features", TongueShape, "tongue shape")
+    pulse_rate = forms.IntegerField(
+        label="Pulse (beats a minute)", required=False, min_value=PULSE_MIN, max_value=PULSE_MAX,
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 72"}),
+        error_messages={"min_value": PULSE_RANGE_MESSAGE, "max_value": PULSE_RANGE_MESSAGE,
+                        "invalid": "Enter the pulse as a whole number of beats a minute, e.g. 72."})
+    pulse_qualities = _ticks("Pulse qualities", PulseQuality, "pulse quality")
+
+    def tongue_pulse_ticks(self) -> list[forms.BoundField]:
+        """The checkbox groups, for ``intake/_tongue_pulse_fields.html``."""
+        return [self["tongue_coat"], self["tongue_shape"], self["pulse_qualities"]]
+
+    def clean(self):
+        data = super().clean()
+        # Only fields that passed their own checks: a wrong pulse is not also reported as a wrong reading.
+        reading = {name: data[name] for name in TonguePulse.TONGUE_PULSE_FIELDS
+                   if name in data and name not in self.errors}
+        for name, message in tongue_pulse_problems(reading).items():
+            self.add_error(name, message)
+        return data
+
+
+class AssessmentForm(TonguePulseForm, forms.ModelForm):
     class Meta:
         model = Assessment
-        fields = ["assessment", "plan_sessions", "plan_frequency", "face_points", "body_points", "needle_count"]
+        fields = ["assessment", "plan_sessions", "plan_frequency", "face_points", "body_points", "needle_count",
+                  *Assessment.TONGUE_PULSE_FIELDS]
         widgets = {
             "assessment": forms.Textarea(attrs={"rows": 4}),
             "face_points": forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. ST3, ST6, LI20, Yintang, GB14"}),
@@ -219,14 +271,19 @@ class AssessmentForm(forms.ModelForm):
         help_texts = {"needle_count": "Typically 30 to 50."}
 
 
-class TreatmentNoteForm(forms.ModelForm):
+class TreatmentNoteForm(TonguePulseForm, forms.ModelForm):
     reactions = forms.MultipleChoiceField(choices=Reaction.choices, required=False,
                                           widget=forms.CheckboxSelectMultiple, label="Reactions")
+    # Only asked when a note exists: the change is then an amendment, and the earlier version is kept.
+    amendment_reason = forms.CharField(
+        label="Reason for the change (optional)", required=False, max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Needle count corrected"}))
+    # The version the practitioner is looking at (0: no note yet): a save from a stale page is refused.
+    based_on = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     class Meta:
         model = TreatmentNote
-        fields = ["face_points", "body_points", "needle_count", "retention_minutes", "reactions", "notes",
-                  "aftercare_addition"]
+        fields = list(TreatmentNote.CONTENT_FIELDS)
         widgets = {
             "face_points": forms.Textarea(attrs={"rows": 2}),
             "body_points": forms.Textarea(attrs={"rows": 2}),
@@ -239,6 +296,15 @@ class TreatmentNoteForm(forms.ModelForm):
         help_texts = {"aftercare_addition": "Sent to the client below the service's aftercare advice, if written "
                                             "before the email goes. Practical advice only: email is not private, "
                                             "so no diagnosis or clinical details."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["amendment_reason"]  # a first version has nothing to explain
+        self.fields["based_on"].initial = self.instance.version if self.instance.pk else 0
+
+    def content(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
     def clean_aftercare_addition(self) -> str:
         text = self.cleaned_data["aftercare_addition"]  # stripped by the field
@@ -256,6 +322,6 @@ class TreatmentNoteForm(forms.ModelForm):
 class IntakeSettingsForm(forms.ModelForm):
     class Meta:
         model = IntakeSettings
-        fields = ["botox_wait_days", "filler_wait_days", "laser_wait_days", "peel_wait_days",
-                  "microdermabrasion_wait_days", "facelift_wait_days", "major_event_wait_days",
-                  "reassess_at_sessions", "request_link_valid_days"]
+        fields = ["botox_wait_days", "filler_wait_days", "thread_lift_wait_days", "laser_wait_days", "peel_wait_days",
+                  "microdermabrasion_wait_days", "facelift_wait_days", "isotretinoin_wait_days",
+                  "major_event_wait_days", "reassess_at_sessions", "request_link_valid_days"]

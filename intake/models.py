@@ -77,6 +77,9 @@ class IntakeSettings(models.Model):
     facelift_wait_days = _wait(_("after a face-lift (days)"), 183, _("Commonly 6 months."))
     major_event_wait_days = _wait(_("after a stroke, heart attack or major surgery (days)"), 183,
                                   _("Commonly 6 months."))
+    isotretinoin_wait_days = _wait(_("after the last isotretinoin tablet (days)"), 180,
+                                   _("Commonly 6 months; some clinics wait a year."))
+    thread_lift_wait_days = _wait(_("after a thread lift (days)"), 90, _("Commonly about 3 months."))
     reassess_at_sessions = models.CharField(
         _("re-assess at sessions"), max_length=60, default="5, 10", validators=[validate_session_list],
         help_text=_("Session numbers at which clients are asked for a short re-assessment, e.g. 5, 10."))
@@ -221,12 +224,151 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
-class Assessment(models.Model):
+class TongueColour(models.TextChoices):
+    PALE = "pale", _("Pale")
+    PINK = "pink", _("Pink (normal)")
+    RED = "red", _("Red")
+    RED_TIP = "red_tip", _("Red tip")
+    DARK_RED = "dark_red", _("Dark red (crimson)")
+    PURPLE = "purple", _("Purple or dusky")
+
+
+class TongueCoat(models.TextChoices):
+    THIN_WHITE = "thin_white", _("Thin white")
+    THICK_WHITE = "thick_white", _("Thick white")
+    YELLOW = "yellow", _("Yellow")
+    GREASY = "greasy", _("Greasy")
+    PEELED = "peeled", _("Peeled in patches")
+    NONE = "none", _("None")
+
+
+class TongueShape(models.TextChoices):
+    SWOLLEN = "swollen", _("Swollen")
+    THIN = "thin", _("Thin")
+    TOOTH_MARKED = "tooth_marked", _("Tooth marks on the sides")
+    CRACKED = "cracked", _("Cracked")
+    TREMBLING = "trembling", _("Trembling")
+    DEVIATED = "deviated", _("Leans to one side")
+
+
+class PulseQuality(models.TextChoices):
+    FLOATING = "floating", _("Floating")
+    DEEP = "deep", _("Deep")
+    SLIPPERY = "slippery", _("Slippery")
+    WIRY = "wiry", _("Wiry")
+    THREADY = "thready", _("Thready")
+    WEAK = "weak", _("Weak")
+    RAPID = "rapid", _("Rapid")
+    SLOW = "slow", _("Slow")
+    CHOPPY = "choppy", _("Choppy")
+    TIGHT = "tight", _("Tight")
+
+
+PULSE_MIN, PULSE_MAX = 30, 200
+PULSE_RANGE_MESSAGE = f"Enter a pulse between {PULSE_MIN} and {PULSE_MAX} beats a minute."
+# The ticked readings, and what each one is called in a message.
+_READING_LISTS = {"tongue_coat": (TongueCoat, "tongue coat"), "tongue_shape": (TongueShape, "tongue shape"),
+                  "pulse_qualities": (PulseQuality, "pulse quality")}
+# Readings that cannot both be true of one tongue or one pulse: ticking both is a slip of the finger.
+_OPPOSITES = {"tongue_coat": [(TongueCoat.THIN_WHITE, TongueCoat.THICK_WHITE)],
+              "tongue_shape": [(TongueShape.SWOLLEN, TongueShape.THIN)],
+              "pulse_qualities": [(PulseQuality.FLOATING, PulseQuality.DEEP), (PulseQuality.RAPID, PulseQuality.SLOW)]}
+
+
+def tongue_pulse_problems(data: dict) -> dict[str, str]:
+    """What is wrong with a tongue and pulse reading, by field name (empty when nothing is); only the fields in
+    ``data`` are checked. The forms show these beside the fields and the services refuse a save that has any,
+    so no path stores a reading that is not on the lists."""
+    problems = {}
+    if "tongue_colour" in data and data["tongue_colour"] not in ("", *TongueColour.values):
+        problems["tongue_colour"] = "Choose the tongue colour from the list."
+    for name, (choices, noun) in _READING_LISTS.items():
+        if name in data and (problem := _reading_list_problem(data[name], choices, noun, _OPPOSITES[name])):
+            problems[name] = problem
+    rate = data.get("pulse_rate")
+    if rate is not None and (type(rate) is not int or not PULSE_MIN <= rate <= PULSE_MAX):
+        problems["pulse_rate"] = PULSE_RANGE_MESSAGE
+    return problems
+
+
+def _reading_list_problem(values, choices: type[models.TextChoices], noun: str, opposites) -> str | None:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return f"Tick the {noun} from the list."
+    unknown = [v for v in values if v not in choices.values]
+    if unknown:
+        return f"“{unknown[0]}” is not a {noun} on the list."
+    labels = dict(choices.choices)
+    for a, b in opposites:
+        if a in values and b in values:
+            return f"Choose either “{labels[a]}” or “{labels[b]}”, not both."
+    if TongueCoat.NONE in values and choices is TongueCoat and len(values) > 1:
+        return f"Choose either “{TongueCoat.NONE.label}” or the coats seen, not both."
+    return None
+
+
+class TonguePulse(models.Model):
+    """The tongue and pulse as the practitioner read them, kept on the assessment and on every version of every
+    treatment note so the progress page can show how they change over a course. Every part is optional."""
+
+    TONGUE_PULSE_FIELDS = ("tongue_colour", "tongue_coat", "tongue_shape", "pulse_rate", "pulse_qualities")
+
+    tongue_colour = models.CharField(_("tongue colour"), max_length=20, choices=TongueColour.choices, blank=True)
+    # Lists of choice values: one tongue can show several at once (a greasy yellow coat, swollen and tooth-marked).
+    tongue_coat = models.JSONField(_("tongue coat"), default=list, blank=True)
+    tongue_shape = models.JSONField(_("tongue shape and features"), default=list, blank=True)
+    pulse_rate = models.PositiveSmallIntegerField(
+        _("pulse (beats a minute)"), null=True, blank=True,
+        validators=[MinValueValidator(PULSE_MIN, PULSE_RANGE_MESSAGE),
+                    MaxValueValidator(PULSE_MAX, PULSE_RANGE_MESSAGE)])
+    pulse_qualities = models.JSONField(_("pulse qualities"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def get_tongue_coat_display(self) -> list[str]:
+        return _labels(TongueCoat, self.tongue_coat)
+
+    def get_tongue_shape_display(self) -> list[str]:
+        return _labels(TongueShape, self.tongue_shape)
+
+    def get_pulse_qualities_display(self) -> list[str]:
+        return _labels(PulseQuality, self.pulse_qualities)
+
+    @property
+    def has_tongue_pulse(self) -> bool:
+        return any(getattr(self, name) for name in self.TONGUE_PULSE_FIELDS)
+
+    @property
+    def tongue_text(self) -> str:
+        """The tongue on one line, e.g. "Red tip; coat: yellow, greasy; swollen" ("" when not recorded)."""
+        parts = [str(self.get_tongue_colour_display())] if self.tongue_colour else []
+        if self.tongue_coat:
+            parts.append("coat: " + ", ".join(self.get_tongue_coat_display()).lower())
+        if self.tongue_shape:
+            parts.append(", ".join(self.get_tongue_shape_display()).lower())
+        return "; ".join(parts)
+
+    @property
+    def pulse_text(self) -> str:
+        """The pulse on one line, e.g. "84 bpm; wiry, rapid" ("" when not recorded)."""
+        parts = [f"{self.pulse_rate} bpm"] if self.pulse_rate else []
+        if self.pulse_qualities:
+            parts.append(", ".join(self.get_pulse_qualities_display()).lower())
+        return "; ".join(parts)
+
+
+def _labels(choices: type[models.TextChoices], values: list[str]) -> list[str]:
+    labels = dict(choices.choices)
+    return [str(labels.get(v, v)) for v in values]
+
+
+class Assessment(TonguePulse):
     """The practitioner's reading of a submission and the treatment plan that follows."""
 
     submission = models.OneToOneField(IntakeSubmission, on_delete=models.PROTECT, related_name="assessment")
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    assessment = models.TextField(_("assessment"), help_text=_("Your reading: patterns, tongue, pulse, skin."))
+    assessment = models.TextField(_("assessment"), help_text=_(
+        "Your reading: patterns, skin, and anything about the tongue and pulse the choices do not say."))
     plan_sessions = models.PositiveSmallIntegerField(_("number of sessions"), default=10,
                                                      validators=[MinValueValidator(1), MaxValueValidator(52)])
     plan_frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices,
@@ -252,12 +394,12 @@ class Reaction(models.TextChoices):
     TIREDNESS = "tiredness", _("Tiredness")
 
 
-class TreatmentNote(models.Model):
-    """What was done in one session, written by the practitioner after it."""
+class TreatmentNoteContent(TonguePulse):
+    """What was done in one session: the part of a treatment note that an amendment changes and history keeps."""
 
-    appointment = models.OneToOneField("booking.Appointment", on_delete=models.PROTECT,
-                                       related_name="treatment_note")
-    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    CONTENT_FIELDS = ("face_points", "body_points", "needle_count", "retention_minutes", "reactions", "notes",
+                      "aftercare_addition", *TonguePulse.TONGUE_PULSE_FIELDS)
+
     face_points = models.TextField(_("face points used"), blank=True)
     body_points = models.TextField(_("body points used"), blank=True)
     needle_count = models.PositiveSmallIntegerField(_("needles"), validators=[MaxValueValidator(120)])
@@ -269,6 +411,34 @@ class TreatmentNote(models.Model):
         _("added to the aftercare email"), blank=True,
         help_text=_("Sent to the client with the service's aftercare note, if written before it goes. "
                     "Practical advice only: email is not private, so no diagnosis or clinical details."))
+
+    class Meta:
+        abstract = True
+
+    def get_reactions_display(self) -> list[str]:
+        labels = dict(Reaction.choices)
+        return [str(labels.get(r, r)) for r in self.reactions]
+
+    def content(self) -> dict:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+
+class TreatmentNote(TreatmentNoteContent):
+    """The current version of what was done in one session, written by the session's practitioner after it.
+
+    Clinical records are corrected, not overwritten: an amendment first copies the version it replaces into
+    ``TreatmentNoteVersion`` (``intake.services.treatment_note_save``). ``practitioner`` and ``created_at``
+    are the first version's author and time; ``amended_by``/``amended_at`` those of the current one.
+    """
+
+    appointment = models.OneToOneField("booking.Appointment", on_delete=models.PROTECT,
+                                       related_name="treatment_note")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("amended by"))
+    amended_at = models.DateTimeField(_("amended"), null=True, blank=True)
+    amendment_reason = models.TextField(_("reason for the amendment"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -278,9 +448,37 @@ class TreatmentNote(models.Model):
     def __str__(self) -> str:
         return f"Treatment note for appointment {self.appointment_id}"
 
-    def get_reactions_display(self) -> list[str]:
-        labels = dict(Reaction.choices)
-        return [str(labels.get(r, r)) for r in self.reactions]
+    @property
+    def is_amended(self) -> bool:
+        return self.version > 1
+
+    @property
+    def written_by_id(self) -> int:
+        """Who wrote the version shown now."""
+        return self.amended_by_id or self.practitioner_id
+
+    @property
+    def written_at(self):
+        return self.amended_at or self.created_at
+
+
+class TreatmentNoteVersion(TreatmentNoteContent):
+    """An earlier version of a treatment note, kept as it was when an amendment replaced it. Never changed."""
+
+    note = models.ForeignKey(TreatmentNote, on_delete=models.PROTECT, related_name="earlier_versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("written by"))
+    written_at = models.DateTimeField(_("written"))
+    reason = models.TextField(_("reason for the amendment"), blank=True)  # blank for the first version
+    replaced_at = models.DateTimeField(_("replaced"), default=timezone.now)
+
+    class Meta:
+        ordering = ["note", "-number"]
+        constraints = [models.UniqueConstraint(fields=["note", "number"], name="treatment_note_version_once")]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of treatment note {self.note_id}"
 
 
 class Reassessment(models.Model):

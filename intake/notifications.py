@@ -17,8 +17,8 @@ from clinic.notifications.models import Message, MessageKind
 from clinic.notifications.registry import NotNeeded, Outgoing, register
 from clinic.notifications.services import message_queue
 
-from .models import IntakeSettings, Reassessment
-from .selectors import current_submission
+from .models import IntakeSettings
+from .selectors import course_session, current_submission
 
 
 def _now() -> datetime:
@@ -77,8 +77,8 @@ def course_checkin_build(message: Message) -> Outgoing:
         raise NotNeeded("The session moved or is no longer booked.")
     if current_submission(client=client) is None:
         raise NotNeeded("No questionnaire to compare a check-in with.")
-    if Reassessment.objects.filter(client=client, session_number__gte=session).exists():
-        raise NotNeeded("The check-in for this stage of the course is done.")
+    if course_session(appointment=appointment).reassess_at != session:  # the rule the planner and My day follow
+        raise NotNeeded("No check-in is due before this session any more: it was done, or the course changed.")
     context = {"client": client, "first_name": client.first_name, "clinic": clinic, "session": session,
                "when": format_when(appointment.starts_at, appointment.location.tz),
                "link": settings.SITE_URL + reverse("intake:my_reassess"),

@@ -2,6 +2,10 @@
 
 Everything that shows or checks answers goes through this, built from the exact
 ``QuestionnaireVersion.definition`` the answers belong to.
+
+A section is a step only for the clients it applies to (its ``show_if``): ``steps(answers)`` are the
+sections one client is asked, in order. Section numbers stay those of the definition, so a step's URL
+and the draft's completed steps keep their meaning when an answer later skips or restores a section.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ class Section:
     intro: str
     questions: list[dict]
     patterns: list[dict]
+    show_if: dict | None = None  # {"question": key, "in": [values]} or {"question": key, "value": value}
 
     @property
     def is_scale(self) -> bool:
@@ -48,12 +53,66 @@ class Questionnaire:
             if patterns:
                 questions = [{"key": item["key"], "type": "scale", "label": item["label"], "pattern": p["key"]}
                              for p in patterns for item in p["items"]]
-            result.append(Section(index, raw["key"], raw["title"], raw.get("intro", ""), questions, patterns))
+            result.append(Section(index, raw["key"], raw["title"], raw.get("intro", ""), questions, patterns,
+                                  raw.get("show_if")))
         return result
 
     @property
     def step_count(self) -> int:
+        """Every section of the definition; ``step_count + 1`` stands for the check page."""
         return len(self.sections)
+
+    # -- sections that apply to one client ----------------------------------------------------
+    def skipped(self, answers: dict) -> set[str]:
+        """Keys of the sections these answers skip.
+
+        A section whose deciding answer is not given yet still counts as a step, so the step count only
+        shrinks as the client answers (progress never goes backwards). A question in a skipped section
+        decides nothing.
+        """
+        owner = {q["key"]: s.key for s in self.sections for q in s.questions}
+        skipped: set[str] = set()
+        for section in self.sections:
+            condition = section.show_if
+            if not condition:
+                continue
+            if owner.get(condition["question"]) in skipped:
+                skipped.add(section.key)
+                continue
+            value = answers.get(condition["question"])
+            if value in (None, "", []):
+                continue
+            allowed = condition["in"] if "in" in condition else [condition["value"]]
+            if value not in allowed:
+                skipped.add(section.key)
+        return skipped
+
+    def steps(self, answers: dict) -> list[Section]:
+        """The sections these answers lead the client through, in order."""
+        skipped = self.skipped(answers)
+        return [s for s in self.sections if s.key not in skipped]
+
+    def applies(self, number: int, answers: dict) -> bool:
+        return self.section(number).key not in self.skipped(answers)
+
+    def next_step(self, completed: list[int], answers: dict) -> int:
+        """The first step not yet completed; ``step_count + 1`` (the check page) when all are."""
+        return next((s.number for s in self.steps(answers) if s.number not in completed), self.step_count + 1)
+
+    def step_after(self, number: int, answers: dict) -> int | None:
+        return next((s.number for s in self.steps(answers) if s.number > number), None)
+
+    def step_before(self, number: int, answers: dict) -> int | None:
+        return next((s.number for s in reversed(self.steps(answers)) if s.number < number), None)
+
+    def applicable_answers(self, answers: dict) -> dict:
+        """The answers without those of skipped sections: once a client says the cycle questions do not
+        apply, cycle answers given before are not scored, screened or shown."""
+        skipped = self.skipped(answers)
+        if not skipped:
+            return answers
+        dropped = {q["key"] for s in self.sections if s.key in skipped for q in s.questions}
+        return {k: v for k, v in answers.items() if k not in dropped}
 
     def section(self, number: int) -> Section:
         return self.sections[number - 1]
@@ -113,9 +172,9 @@ class Questionnaire:
         return str(value)
 
     def answered_sections(self, answers: dict) -> list[tuple[Section, list[tuple[dict, str]]]]:
-        """Every section with (question, displayed answer) pairs, in order: the "full answers" view."""
+        """Every section asked, with (question, displayed answer) pairs, in order: the "full answers" view."""
         return [(s, [(q, self.display(q["key"], answers.get(q["key"]))) for q in s.questions])
-                for s in self.sections]
+                for s in self.steps(answers)]
 
     def concern_severities(self, answers: dict) -> dict[str, int]:
         return {q["key"]: int((answers.get(q["key"]) or {}).get("severity", 0)) for q in self.concerns}

@@ -39,7 +39,8 @@ def band(score: float) -> str:
 
 
 def score_patterns(questionnaire: Questionnaire, answers: dict) -> dict[str, float]:
-    """{pattern key: score} for every pattern whose items are all answered."""
+    """{pattern key: score} for every pattern whose items are all answered (in a section that applies)."""
+    answers = questionnaire.applicable_answers(answers)
     scores = {}
     for pattern in questionnaire.patterns:
         values = [answers.get(item["key"]) for item in pattern["items"]]
@@ -71,6 +72,7 @@ def pattern_results(questionnaire: Questionnaire, answers: dict) -> list[Pattern
     """Each pattern with its score, band and the answers that drove it (highest score first)."""
     results = []
     labels = questionnaire.scale_labels
+    answers = questionnaire.applicable_answers(answers)
     for pattern in questionnaire.patterns:
         values = [answers.get(item["key"]) for item in pattern["items"]]
         if not all(isinstance(v, int) for v in values):
@@ -96,13 +98,18 @@ YIN_YANG_MARGIN = 10
 
 
 def yin_yang(scores: dict[str, float]) -> YinYang | None:
-    """Which side is weaker, from the yin- and yang-deficiency scores."""
+    """Which side is weaker, from the yin- and yang-deficiency scores.
+
+    A side below the tendency band is never called deficient: "both" needs both sides in the band or
+    above, and within ``YIN_YANG_MARGIN`` of each other; otherwise the higher side is the weaker one.
+    """
     if "yin_deficiency" not in scores or "yang_deficiency" not in scores:
         return None
     yin, yang = scores["yin_deficiency"], scores["yang_deficiency"]
-    if max(yin, yang) < settings.INTAKE_PATTERN_TENDENCY:
+    tendency = settings.INTAKE_PATTERN_TENDENCY
+    if max(yin, yang) < tendency:
         return YinYang("balanced", "Yin and yang look balanced", yin, yang)
-    if abs(yin - yang) < YIN_YANG_MARGIN:
+    if min(yin, yang) >= tendency and abs(yin - yang) < YIN_YANG_MARGIN:
         return YinYang("both_deficient", "Both yin and yang show weakness", yin, yang)
     if yin > yang:
         return YinYang("yin_deficient", "Yin is the weaker side: dryness and heat, especially at night", yin, yang)

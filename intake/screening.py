@@ -40,7 +40,11 @@ def _wait_flag(question: dict, when: date, waits, today: date) -> FlagSpec:
 
 
 def screen(questionnaire: Questionnaire, answers: dict, *, waits, today: date) -> list[FlagSpec]:
-    """All flags raised by these answers, most severe first. ``waits`` is an ``IntakeSettings``."""
+    """All flags raised by these answers, most severe first. ``waits`` is an ``IntakeSettings``.
+
+    A wait is the date plus the clinic's setting, however long ago the date: a 500-day wait after a
+    procedure 400 days ago still blocks. Answers in sections the client skipped raise nothing."""
+    answers = questionnaire.applicable_answers(answers)
     flags = []
     for question in questionnaire.questions.values():
         value = answers.get(question["key"])

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from booking.models import Appointment, AppointmentStatus
 from clinic.core.models import ClinicSettings
 
-from .models import IntakeFlag, IntakeRequest, IntakeSubmission, SubmissionStatus
+from .models import (
+    Assessment,
+    IntakeFlag,
+    IntakeRequest,
+    IntakeSettings,
+    IntakeSubmission,
+    Reassessment,
+    SubmissionStatus,
+    TonguePulse,
+    TreatmentNote,
+)
 
 MISSING, DRAFT, SUBMITTED, REVIEWED = "missing", "draft", "submitted", "reviewed"
 
@@ -71,9 +84,17 @@ def intake_statuses(*, client_ids: list[int], on_date: date | None = None) -> di
 
 def statuses_for_dates(client_dates: dict[int, date]) -> dict[int, IntakeStatus]:
     """Like ``intake_statuses`` but each client judged on their own date (e.g. their next appointment)."""
-    if not client_dates:
+    judged = statuses_on_dates(sessions=client_dates.items())
+    return {client_id: judged[(client_id, day)] for client_id, day in client_dates.items()}
+
+
+def statuses_on_dates(*, sessions: Iterable[tuple[int, date]]) -> dict[tuple[int, date], IntakeStatus]:
+    """Intake status per (client, local date of a session): a client seen on Monday and on Thursday is
+    judged twice, as a screening wait may end in between. Three queries whatever the number of sessions."""
+    sessions = set(sessions)
+    if not sessions:
         return {}
-    ids = list(client_dates)
+    ids = sorted({client_id for client_id, _day in sessions})
     rows = (IntakeSubmission.objects.filter(client_id__in=ids)
             .filter(Q(is_current=True) | Q(status=SubmissionStatus.DRAFT))
             .values("id", "client_id", "status", "is_current", "reviewed_at"))
@@ -93,18 +114,18 @@ def statuses_for_dates(client_dates: dict[int, date]) -> dict[int, IntakeStatus]
         IntakeRequest.objects.filter(client_id__in=ids).order_by().values("client_id")
         .annotate(last=Max("created_at")).values_list("client_id", "last"))
     result = {}
-    for client_id, day in client_dates.items():
+    for client_id, day in sessions:
         row = current.get(client_id)
         if row is None:
-            result[client_id] = IntakeStatus(status=DRAFT if client_id in drafts else MISSING,
-                                             last_requested_at=last_request.get(client_id))
+            result[(client_id, day)] = IntakeStatus(status=DRAFT if client_id in drafts else MISSING,
+                                                    last_requested_at=last_request.get(client_id))
             continue
         flags = flags_by_submission.get(row["id"], [])
         blocking = [f for f in flags if f.blocks_on(day)]
         reviewed = row["reviewed_at"] is not None
         unreviewed_concern = not reviewed and any(f.level == "review" for f in flags)
         waits = [f.until for f in blocking if f.until is not None]
-        result[client_id] = IntakeStatus(
+        result[(client_id, day)] = IntakeStatus(
             status=REVIEWED if reviewed else SUBMITTED,
             has_flags=bool(flags),
             needs_review=bool(blocking) or unreviewed_concern,
@@ -113,6 +134,25 @@ def statuses_for_dates(client_dates: dict[int, date]) -> dict[int, IntakeStatus]
             last_requested_at=last_request.get(client_id),
         )
     return result
+
+
+def intake_badges(intake: IntakeStatus | None) -> list[tuple[str, str]]:
+    """The short badges a session shows for its client's intake, as (Bootstrap colour, words).
+
+    ``intake`` must be judged on the session's own date (``statuses_on_dates``): a screening wait stops
+    the sessions before its end, not the ones after. Front-desk vocabulary: never any answers."""
+    if intake is None:
+        return []
+    if intake.status == MISSING:
+        return [("danger", "Intake missing")]
+    if intake.status == DRAFT:
+        return [("warning", "Intake unfinished")]
+    if intake.blocked_until is not None:
+        # Every flag stopping this session is a wait after a procedure: say until when, the desk can move it.
+        return [("danger", f"Waiting: no treatment before {intake.blocked_until.day} {intake.blocked_until:%b}")]
+    if intake.needs_review:
+        return [("danger", "Flags to review")]
+    return []
 
 
 def current_submission(*, client) -> IntakeSubmission | None:
@@ -141,7 +181,6 @@ class ProgressPoint:
 
 def progress_timeline(*, client) -> list[ProgressPoint]:
     """Every scored moment of a client's course, oldest first: sent intakes and re-assessments (2 queries)."""
-    from .models import Reassessment
     from .questionnaire import Questionnaire
 
     points = []
@@ -159,17 +198,123 @@ def progress_timeline(*, client) -> list[ProgressPoint]:
     return sorted(points, key=lambda p: p.at)
 
 
-def reassessment_due(*, client, completed: int | None = None) -> int | None:
-    """The session milestone (from ``IntakeSettings``) the client has reached without a re-assessment."""
-    from booking.models import Appointment, AppointmentStatus
+@dataclass(frozen=True)
+class TonguePulseVisit:
+    """One row of the course's tongue and pulse table: the assessment, or a session's current treatment note."""
 
-    from .models import IntakeSettings, Reassessment
+    at: datetime  # the session's start, or when the assessment was first written; orders the rows
+    local_at: datetime  # the same in the session location's zone (the assessment: the active zone)
+    label: str  # "Assessment", "Session 3"; "" for a session that does not count in the course
+    reading: TonguePulse
 
-    if completed is None:
-        completed = Appointment.objects.filter(client=client, status=AppointmentStatus.COMPLETED).count()
-    reached = [m for m in IntakeSettings.load().reassess_sessions if m <= completed]
-    if not reached:
+
+def tongue_pulse_course(*, client) -> list[TonguePulseVisit]:
+    """The client's tongue and pulse over the course, oldest first: the assessments of their intakes and the
+    current version of every session's note, numbered as ``course_sessions`` numbers them. Visits with nothing
+    recorded are left out. At most five queries whatever the number of visits."""
+    visits = [TonguePulseVisit(a.created_at, timezone.localtime(a.created_at), "Assessment", a)
+              for a in Assessment.objects.filter(submission__client=client) if a.has_tongue_pulse]
+    notes = [note for note in TreatmentNote.objects.filter(appointment__client=client)
+             .select_related("appointment__location") if note.has_tongue_pulse]
+    course = course_sessions(appointments=[note.appointment for note in notes])
+    for note in notes:
+        number = course[note.appointment_id].number
+        visits.append(TonguePulseVisit(note.appointment.starts_at, note.appointment.local_starts_at,
+                                       f"Session {number}" if number else "", note))
+    return sorted(visits, key=lambda visit: visit.at)
+
+
+# -- where a session stands in the client's course ----------------------------------------------------
+#
+# One rule for "which session of the course is this, and is a re-assessment due", read by the message
+# planner (course check-in 48 h ahead), the check-in email itself, the practitioner's day and the client's
+# pages, so that the email and the practitioner's badge always name the same session.
+
+# A session counts once it is confirmed and not called off: cancelled ones never took place, a no-show did
+# not either, and a booking held for an unconfirmed email address is not a session yet. Sessions booked
+# ahead count, so the check-in planned days before a session numbers it as the practitioner will see it.
+COURSE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT,
+                   AppointmentStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class CourseSession:
+    number: int | None  # the Nth counted session of the client (None: cancelled, no-show or unconfirmed)
+    reassess_at: int | None = None  # this session is the re-assessment at that session number, still to do
+
+
+@dataclass
+class _History:
+    """One client's counted sessions in course order, and when their re-assessments were recorded."""
+
+    order: list[tuple[datetime, int]]  # (starts_at, pk), sorted
+    reassessed: list[datetime] = field(default_factory=list)
+
+    def number(self, starts_at: datetime, pk: int) -> int:
+        return bisect.bisect_left(self.order, (starts_at, pk)) + 1
+
+    def stage_done(self, milestone: int) -> bool:
+        """Whether a re-assessment was recorded for the stage of session ``milestone``: from the start of
+        the session before it on (the check-in email goes 48 h ahead, the practitioner may do it in the session)."""
+        since = self.order[milestone - 2][0] if milestone >= 2 else None
+        return any(since is None or at >= since for at in self.reassessed)
+
+
+def _histories(client_ids: set[int], *, until: datetime, milestones: list[int]) -> dict[int, _History]:
+    """Counted sessions starting at or before ``until`` per client (one query), and their re-assessments
+    (one more, only when a client has reached one of the ``milestones``)."""
+    histories = {client_id: _History(order=[]) for client_id in client_ids}
+    for client_id, starts_at, pk in (Appointment.objects.filter(client_id__in=client_ids, status__in=COURSE_STATUSES,
+                                                                starts_at__lte=until)
+                                     .order_by("starts_at", "pk").values_list("client_id", "starts_at", "pk")):
+        histories[client_id].order.append((starts_at, pk))
+    reached = [cid for cid, h in histories.items() if milestones and len(h.order) >= milestones[0]]
+    if reached:
+        for client_id, at in Reassessment.objects.filter(client_id__in=reached).values_list("client_id", "created_at"):
+            histories[client_id].reassessed.append(at)
+    return histories
+
+
+def course_sessions(*, appointments: Iterable[Appointment]) -> dict[int, CourseSession]:
+    """Where each appointment stands in its client's course, by appointment pk.
+
+    Its number counts the client's sessions before it (past or booked ahead, see ``COURSE_STATUSES``);
+    it is a re-assessment session when that number is one of the clinic's re-assessment sessions
+    (``IntakeSettings``) and no re-assessment has been recorded for that stage yet. Two or three queries
+    whatever the number of appointments: list pages call this once.
+    """
+    appointments = list(appointments)
+    if not appointments:
+        return {}
+    milestones = IntakeSettings.load().reassess_sessions
+    histories = _histories({a.client_id for a in appointments}, until=max(a.starts_at for a in appointments),
+                           milestones=milestones)
+    result = {}
+    for a in appointments:
+        if a.status not in COURSE_STATUSES:
+            result[a.pk] = CourseSession(number=None)
+            continue
+        history = histories[a.client_id]
+        number = history.number(a.starts_at, a.pk)
+        due = number in milestones and not history.stage_done(number)
+        result[a.pk] = CourseSession(number=number, reassess_at=number if due else None)
+    return result
+
+
+def course_session(*, appointment: Appointment) -> CourseSession:
+    return course_sessions(appointments=[appointment])[appointment.pk]
+
+
+def reassessment_due(*, client, now: datetime | None = None) -> int | None:
+    """The re-assessment the client still owes: the last of the clinic's re-assessment sessions their
+    sessions so far (started by ``now``) have reached, unless one was recorded for that stage.
+
+    Counted as ``course_sessions`` counts; unlike a session's own mark it stays due until it is done.
+    """
+    now = now or timezone.now()
+    milestones = IntakeSettings.load().reassess_sessions
+    history = _histories({client.pk}, until=now, milestones=milestones)[client.pk]
+    reached = [m for m in milestones if m <= len(history.order)]
+    if not reached or history.stage_done(reached[-1]):
         return None
-    milestone = reached[-1]
-    done = Reassessment.objects.filter(client=client, session_number__gte=milestone).exists()
-    return None if done else milestone
+    return reached[-1]

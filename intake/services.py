@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
 from clinic.accounts.models import Role
-from clinic.audit.services import audit_record, client_ip
+from clinic.audit.services import audit_record
+from clinic.core.http import client_ip
 
 from . import definitions, scoring, screening
 from .forms import SectionForm
@@ -25,6 +26,8 @@ from .models import (
     Reassessment,
     SubmissionStatus,
     TreatmentNote,
+    TreatmentNoteVersion,
+    tongue_pulse_problems,
 )
 from .questionnaire import Questionnaire
 from .selectors import clinic_today
@@ -70,11 +73,6 @@ def intake_draft_start(*, client, request=None) -> IntakeSubmission:
     return draft
 
 
-def _next_step(completed: list[int], step_count: int) -> int:
-    """The first step not yet completed; ``step_count + 1`` means the review page."""
-    return next((n for n in range(1, step_count + 1) if n not in completed), step_count + 1)
-
-
 def intake_step_save(*, submission: IntakeSubmission, step: int, answers: dict, complete: bool = True,
                      request=None) -> IntakeSubmission:
     """Store one validated step in the draft, so a closed browser or a lost session loses nothing.
@@ -90,7 +88,8 @@ def intake_step_save(*, submission: IntakeSubmission, step: int, answers: dict, 
         draft.answers = {**draft.answers, **answers}
         if complete:
             draft.completed_steps = sorted(set(draft.completed_steps) | {step})
-        draft.current_step = _next_step(draft.completed_steps, questionnaire.step_count)
+        # From the answers as now saved: an answer may have skipped or restored a later section.
+        draft.current_step = questionnaire.next_step(draft.completed_steps, draft.answers)
         draft.save(update_fields=["answers", "completed_steps", "current_step", "updated_at"])
         audit_record(actor=draft.client, action="intake.draft_save", obj=draft, subject=draft.client, request=request)
     return draft
@@ -99,7 +98,7 @@ def intake_step_save(*, submission: IntakeSubmission, step: int, answers: dict, 
 def _first_invalid_step(submission: IntakeSubmission, today: date) -> int | None:
     """Re-check every step server-side before sending: the draft may predate a validation rule."""
     questionnaire = Questionnaire.of(submission.version)
-    for section in questionnaire.sections:
+    for section in questionnaire.steps(submission.answers):  # a skipped section requires nothing
         if section.number not in submission.completed_steps:
             return section.number
         initial = SectionForm.initial_from(submission.answers)
@@ -140,8 +139,10 @@ def intake_submit(*, submission: IntakeSubmission, typed_name: str, request=None
         draft.status = SubmissionStatus.SUBMITTED
         draft.is_current = True
         draft.submitted_at = now
+        # Answers left in a section the client then skipped are not kept in the clinical record.
+        draft.answers = questionnaire.applicable_answers(draft.answers)
         draft.scores = scoring.score_patterns(questionnaire, draft.answers)
-        draft.save(update_fields=["status", "is_current", "submitted_at", "scores", "updated_at"])
+        draft.save(update_fields=["status", "is_current", "submitted_at", "answers", "scores", "updated_at"])
         ConsentRecord.objects.create(submission=draft, client=client, consent_version=consent,
                                      typed_name=typed_name, ip_address=client_ip(request), signed_at=now)
         flags = screening.screen(questionnaire, draft.answers, waits=IntakeSettings.load(), today=today)
@@ -157,6 +158,7 @@ def intake_submit(*, submission: IntakeSubmission, typed_name: str, request=None
 def intake_assessment_save(*, submission: IntakeSubmission, practitioner, data: dict, mark_reviewed: bool,
                            request=None) -> Assessment:
     """Save the assessment and treatment plan; optionally mark the intake reviewed."""
+    _check_tongue_pulse(data)
     with transaction.atomic():
         assessment, created = Assessment.objects.update_or_create(
             submission=submission, defaults={**data, "practitioner": practitioner})
@@ -165,6 +167,14 @@ def intake_assessment_save(*, submission: IntakeSubmission, practitioner, data: 
         if mark_reviewed:
             intake_mark_reviewed(submission=submission, practitioner=practitioner, request=request)
     return assessment
+
+
+def _check_tongue_pulse(data: dict) -> None:
+    """The forms show these beside their fields; this stops every other path (a script, an import, a stale form)
+    from storing a tongue or pulse reading that is not on the lists."""
+    problems = tongue_pulse_problems(data)
+    if problems:
+        raise IntakeError(" ".join(problems.values()) + " Nothing was saved.")
 
 
 def intake_mark_reviewed(*, submission: IntakeSubmission, practitioner, request=None) -> bool:
@@ -193,15 +203,81 @@ def intake_flag_clear(*, flag: IntakeFlag, practitioner, request=None) -> bool:
     return bool(updated)
 
 
-def treatment_note_save(*, appointment: Appointment, practitioner, data: dict, request=None) -> TreatmentNote:
+class NoteChanged(IntakeError):
+    """The note was saved from elsewhere (another tab) since the page was opened: ``.note`` is the new one."""
+
+    def __init__(self, message: str, note: TreatmentNote):
+        super().__init__(message)
+        self.note = note
+
+
+def session_started(appointment: Appointment, *, now: datetime | None = None) -> bool:
+    """A note can be written once the session has begun (or the desk has checked the client in early)."""
+    return appointment.starts_at <= (now or timezone.now()) or appointment.status in (
+        AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT, AppointmentStatus.COMPLETED)
+
+
+def treatment_note_save(*, appointment: Appointment, practitioner, data: dict, reason: str = "",
+                        based_on: int | None = None, request=None) -> TreatmentNote:
+    """Write the session's treatment note: the first save creates it, every later one is an amendment.
+
+    Clinical records are corrected, not overwritten: an amendment first copies the version it replaces (text,
+    structured fields, who wrote it and when) into ``TreatmentNoteVersion``. Only the session's practitioner
+    writes its note. ``based_on`` is the version the practitioner was looking at (0: no note yet); if the note
+    has moved on since, ``NoteChanged`` is raised and nothing is saved, so a second tab cannot silently undo
+    a correction. Saving the same content again changes nothing.
+    """
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         raise IntakeError(f"This appointment is {appointment.get_status_display().lower()}: "
                           "there is no session to write up.")
+    if appointment.practitioner.user_id != practitioner.pk:
+        raise IntakeError(f"Only {appointment.practitioner}, who gave this session, can write or amend its note. "
+                          "Nothing was saved.")
+    now = timezone.now()
+    if not session_started(appointment, now=now):
+        raise IntakeError("You can write the note once the session has started.")
+    data = {name: data[name] for name in TreatmentNote.CONTENT_FIELDS if name in data}
+    _check_tongue_pulse(data)
+    reason = reason.strip()
     with transaction.atomic():
-        note, _created = TreatmentNote.objects.update_or_create(
-            appointment=appointment, defaults={**data, "practitioner": practitioner})
-        audit_record(actor=practitioner, action="treatment_note.save", obj=note, subject=appointment.client,
+        # The row lock orders two saves of one note: the second sees the first's version number.
+        note = TreatmentNote.objects.select_for_update().filter(appointment=appointment).first()
+        if note is None:
+            return _treatment_note_create(appointment=appointment, practitioner=practitioner, data=data,
+                                          based_on=based_on, request=request)
+        if based_on is not None and based_on != note.version:
+            raise NoteChanged("This note was changed after you opened the page (see the current version below). "
+                              "Your text is kept here: check it against the note and save again.", note=note)
+        if all(getattr(note, name) == value for name, value in data.items()):
+            return note  # nothing to amend
+        TreatmentNoteVersion.objects.create(
+            note=note, number=note.version, written_by_id=note.written_by_id, written_at=note.written_at,
+            reason=note.amendment_reason, replaced_at=now, **note.content())
+        for name, value in data.items():
+            setattr(note, name, value)
+        note.version += 1
+        note.amended_by, note.amended_at, note.amendment_reason = practitioner, now, reason
+        note.save()
+        audit_record(actor=practitioner, action="treatment_note.amend", obj=note, subject=appointment.client,
                      request=request)
+    return note
+
+
+def _treatment_note_create(*, appointment: Appointment, practitioner, data: dict, based_on: int | None,
+                           request=None) -> TreatmentNote:
+    try:
+        with transaction.atomic():  # a savepoint: the IntegrityError below must not spoil the caller's transaction
+            note = TreatmentNote.objects.create(appointment=appointment, practitioner=practitioner, **data)
+    except IntegrityError:
+        # Another tab wrote the first version between our read and our insert (the one-note-per-session rule).
+        note = TreatmentNote.objects.get(appointment=appointment)
+        if based_on is None:
+            raise IntakeError("A note for this session was saved a moment ago: please check it and save again.") \
+                from None
+        raise NoteChanged("A note for this session was saved after you opened the page (see it below). "
+                          "Your text is kept here: check it against the note and save again.", note=note) from None
+    audit_record(actor=practitioner, action="treatment_note.save", obj=note, subject=appointment.client,
+                 request=request)
     return note
 
 

@@ -48,8 +48,9 @@ def my_intake(request):
     context = {"current": current, "draft": draft, "history": list(selectors.submission_history(client=client)),
                "blocked": [], "review_flags": False}
     if draft is not None:
-        steps = Questionnaire.of(draft.version).step_count
-        context["draft_percent"] = round(100 * len(draft.completed_steps) / steps)
+        steps = Questionnaire.of(draft.version).steps(draft.answers)
+        done = sum(1 for s in steps if s.number in draft.completed_steps)
+        context["draft_percent"] = round(100 * done / len(steps))
     if current is not None:
         flags = list(current.flags.filter(cleared_at=None))
         context["blocked"] = _blocked_sessions(flags, _upcoming(client))
@@ -83,12 +84,14 @@ def intake_continue(request):
 def _steps_nav(questionnaire: Questionnaire, draft: IntakeSubmission, active: int | None) -> list[dict]:
     reachable = set(draft.completed_steps) | {draft.current_step}
     return [{"number": s.number, "title": s.title, "done": s.number in draft.completed_steps,
-             "active": s.number == active, "reachable": s.number in reachable} for s in questionnaire.sections]
+             "active": s.number == active, "reachable": s.number in reachable}
+            for s in questionnaire.steps(draft.answers)]
 
 
-def _progress(step: int, questionnaire: Questionnaire) -> dict:
-    total = questionnaire.step_count + 2  # + check answers + consent
-    return {"step": step, "total": total, "percent": round(100 * (step - 1) / total)}
+def _progress(position: int, steps: int) -> dict:
+    """Step ``position`` of the ``steps`` sections this client is asked, plus the check and consent pages."""
+    total = steps + 2
+    return {"step": position, "total": total, "percent": round(100 * (position - 1) / total)}
 
 
 @intake_view(Cap.BOOK_ONLINE)
@@ -102,22 +105,27 @@ def intake_step(request, step: int):
         raise Http404
     if step not in draft.completed_steps and step > draft.current_step:
         return redirect(_resume_url(draft))  # no skipping ahead past an unfinished step
+    if not questionnaire.applies(step, draft.answers):
+        return redirect(_resume_url(draft))  # an earlier answer skips this section (e.g. the cycle questions)
     section = questionnaire.section(step)
     today = selectors.clinic_today()
     if request.method == "POST":
         form = SectionForm(request.POST, questionnaire=questionnaire, section=section, today=today)
         if form.is_valid():
             draft = services.intake_step_save(submission=draft, step=step, answers=form.answers(), request=request)
-            if request.POST.get("then") == "check" or step == questionnaire.step_count:
+            following = questionnaire.step_after(step, draft.answers)  # this step's answers may skip the next
+            if request.POST.get("then") == "check" or following is None:
                 return redirect("intake:check")
-            return redirect("intake:step", step + 1)
+            return redirect("intake:step", following)
     else:
         form = SectionForm(questionnaire=questionnaire, section=section, answers=draft.answers, today=today)
         audit_record(actor=request.user, action="intake.view_draft", obj=draft, subject=request.user,
                      request=request)
+    steps = [s.number for s in questionnaire.steps(draft.answers)]
     return render(request, "intake/step.html", {
         "form": form, "section": section, "draft": draft, "questionnaire": questionnaire,
-        "steps": _steps_nav(questionnaire, draft, step), "progress": _progress(step, questionnaire),
+        "steps": _steps_nav(questionnaire, draft, step), "progress": _progress(steps.index(step) + 1, len(steps)),
+        "back_step": questionnaire.step_before(step, draft.answers),
         "then": request.GET.get("then") or request.POST.get("then", ""),
     })
 
@@ -148,13 +156,14 @@ def intake_check(request):
     if draft is None:
         return redirect("intake:my_intake")
     questionnaire = Questionnaire.of(draft.version)
-    missing = [s for s in questionnaire.sections if s.number not in draft.completed_steps]
+    steps = questionnaire.steps(draft.answers)
+    missing = [s for s in steps if s.number not in draft.completed_steps]
     audit_record(actor=request.user, action="intake.view_draft", obj=draft, subject=request.user, request=request)
     return render(request, "intake/check.html", {
         "draft": draft, "questionnaire": questionnaire, "missing": missing,
         "answered": questionnaire.answered_sections(draft.answers),
-        "steps": _steps_nav(questionnaire, draft, None),
-        "progress": _progress(questionnaire.step_count + 1, questionnaire),
+        "steps": _steps_nav(questionnaire, draft, None), "last_step": steps[-1].number,
+        "progress": _progress(len(steps) + 1, len(steps)),
     })
 
 
@@ -164,7 +173,8 @@ def intake_consent(request):
     if draft is None:
         return redirect("intake:my_intake")
     questionnaire = Questionnaire.of(draft.version)
-    if any(s.number not in draft.completed_steps for s in questionnaire.sections):
+    steps = questionnaire.steps(draft.answers)
+    if any(s.number not in draft.completed_steps for s in steps):
         messages.warning(request, "A few steps are not finished yet: please complete them first.")
         return redirect("intake:check")
     consent = consent_current()
@@ -181,7 +191,7 @@ def intake_consent(request):
     return render(request, "intake/consent.html", {
         "form": form, "consent": consent, "draft": draft,
         "steps": _steps_nav(questionnaire, draft, None),
-        "progress": _progress(questionnaire.step_count + 2, questionnaire),
+        "progress": _progress(len(steps) + 2, len(steps)),
     })
 
 

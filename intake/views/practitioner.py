@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -78,20 +79,11 @@ def practitioner_day(request):
             .order_by("starts_at") if a.local_starts_at.date() == day]
     client_ids = list({a.client_id for a in appointments})
     statuses = selectors.intake_statuses(client_ids=client_ids, on_date=day)
-    completed = dict(Appointment.objects.filter(client_id__in=client_ids, status=AppointmentStatus.COMPLETED)
-                     .order_by().values("client_id").annotate(n=Count("id")).values_list("client_id", "n")) \
-        if client_ids else {}
-    last_check = dict(Reassessment.objects.filter(client_id__in=client_ids).order_by().values("client_id")
-                      .annotate(n=Max("session_number")).values_list("client_id", "n")) if client_ids else {}
-    milestones = IntakeSettings.load().reassess_sessions
-    rows = []
-    for appointment in appointments:
-        done = completed.get(appointment.client_id, 0)
-        reached = [m for m in milestones if m <= done + 1]  # this session included
-        due = reached[-1] if reached and last_check.get(appointment.client_id, 0) < reached[-1] else None
-        rows.append({"appointment": appointment, "intake": statuses[appointment.client_id],
-                     "note": getattr(appointment, "treatment_note", None), "reassess_due": due,
-                     "local_start": appointment.local_starts_at})
+    # The rule the course check-in email follows, so the badge and the email name the same session.
+    course = selectors.course_sessions(appointments=appointments)
+    rows = [{"appointment": a, "intake": statuses[a.client_id], "note": getattr(a, "treatment_note", None),
+             "session": course[a.pk].number, "reassess_due": course[a.pk].reassess_at,
+             "local_start": a.local_starts_at} for a in appointments]
     return render(request, "intake/practitioner_day.html", {
         "rows": rows, "day": day, "today": today, "practitioner": practitioner, "tz_name": str(tz),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
@@ -202,12 +194,16 @@ def assessment_save(request, pk: int):
     submission = _submission_for_staff(pk)
     form = AssessmentForm(request.POST, instance=getattr(submission, "assessment", None))
     if not form.is_valid():
-        messages.error(request, "Please check the treatment plan: some fields need attention.")
+        messages.error(request, "Please check the assessment and plan: some fields need attention.")
         return _render_review(request, submission, form=form)
     mark = "mark_reviewed" in request.POST
-    services.intake_assessment_save(submission=submission, practitioner=request.user,
-                                    data={k: form.cleaned_data[k] for k in form.Meta.fields}, mark_reviewed=mark,
-                                    request=request)
+    try:
+        services.intake_assessment_save(submission=submission, practitioner=request.user,
+                                        data={k: form.cleaned_data[k] for k in form.Meta.fields},
+                                        mark_reviewed=mark, request=request)
+    except services.IntakeError as exc:  # the form is shown again with what was typed
+        form.add_error(None, exc.message)
+        return _render_review(request, submission, form=form)
     messages.success(request, "Assessment saved and intake marked reviewed." if mark else "Assessment saved.")
     return redirect("intake:review", submission.pk)
 
@@ -313,47 +309,79 @@ def _aftercare_status(appointment: Appointment) -> dict | None:
 
 @intake_view(Cap.VIEW_CLINICAL)
 def treatment_note(request, appointment_id: int):
+    """The session's treatment note: written and amended by the session's practitioner, read by clinicians,
+    with every earlier version kept and shown."""
     appointment = get_object_or_404(
         Appointment.objects.select_related("client", "service", "location", "practitioner__user", "room"),
         pk=appointment_id)
-    note = TreatmentNote.objects.filter(appointment=appointment).select_related("practitioner").first()
+    note = _treatment_note(appointment)
     did_not_happen = appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
-    can_write = has_cap(request.user, Cap.WRITE_CLINICAL) and not did_not_happen
-    started = appointment.starts_at <= timezone.now() or appointment.status in (
-        AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT, AppointmentStatus.COMPLETED)
+    is_clinician = has_cap(request.user, Cap.WRITE_CLINICAL)
+    # Another practitioner reads the note but does not write it (the service refuses too).
+    is_theirs = appointment.practitioner.user_id == request.user.pk
+    can_write = is_clinician and is_theirs and not did_not_happen
+    started = services.session_started(appointment)
     current = selectors.current_submission(client=appointment.client)
     plan = getattr(current, "assessment", None) if current else None
-    initial = {}
-    if note is None and plan is not None:  # start from the plan: most sessions follow it
-        initial = {"face_points": plan.face_points, "body_points": plan.body_points,
-                   "needle_count": plan.needle_count}
     form = None
     if request.method == "POST":
-        if did_not_happen and has_cap(request.user, Cap.WRITE_CLINICAL):
+        if did_not_happen and is_clinician:
             messages.error(request, f"This session is {appointment.get_status_display().lower()}: "
                                     "there is no treatment to note.")
             return redirect("intake:treatment_note", appointment.pk)
-        if not can_write:
+        if not is_clinician:
             raise PermissionDenied
         if not started:
             messages.error(request, "You can write the note once the session has started.")
             return redirect("intake:treatment_note", appointment.pk)
-        form = TreatmentNoteForm(request.POST, instance=note)
+        # A copy: validating a model form writes the typed values onto its instance, and the page shows the
+        # stored note beside the form when the save is refused.
+        form = TreatmentNoteForm(request.POST, instance=copy.copy(note))
         if form.is_valid():
-            services.treatment_note_save(appointment=appointment, practitioner=request.user,
-                                         data={k: form.cleaned_data[k] for k in form.Meta.fields}, request=request)
-            messages.success(request, "Treatment note saved.")
-            return redirect(safe_next(request, default=reverse("intake:treatment_note", args=[appointment.pk])))
+            try:
+                saved = services.treatment_note_save(
+                    appointment=appointment, practitioner=request.user, data=form.content(),
+                    reason=form.cleaned_data.get("amendment_reason", ""), based_on=form.cleaned_data["based_on"],
+                    request=request)
+            except services.NoteChanged as exc:
+                # Keep what was typed, now based on the note as it is: saving again amends that version.
+                note = _treatment_note(appointment)
+                data = request.POST.copy()
+                data["based_on"] = str(note.version)
+                form = TreatmentNoteForm(data, instance=copy.copy(note))
+                form.is_valid()
+                form.add_error(None, exc.message)
+            except services.IntakeError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if note is not None and saved.version == note.version:
+                    messages.info(request, "Nothing changed: the note is as it was.")
+                elif saved.is_amended:
+                    messages.success(request, "Amendment saved: the earlier version is kept in the note's history.")
+                else:
+                    messages.success(request, "Treatment note saved.")
+                return redirect(safe_next(request, default=reverse("intake:treatment_note", args=[appointment.pk])))
     elif can_write and started:
+        initial = {}
+        if note is None and plan is not None:  # start from the plan: most sessions follow it
+            initial = {"face_points": plan.face_points, "body_points": plan.body_points,
+                       "needle_count": plan.needle_count}
         form = TreatmentNoteForm(instance=note, initial=initial)
     if note is not None:
         audit_record(actor=request.user, action="treatment_note.view", obj=note, subject=appointment.client,
                      request=request)
     return render(request, "intake/treatment_note.html", {
         "appointment": appointment, "note": note, "form": form, "can_write": can_write, "started": started,
+        "is_clinician": is_clinician, "is_theirs": is_theirs,
+        "earlier_versions": list(note.earlier_versions.select_related("written_by")) if note else [],
         "plan": plan, "current": current, "local_start": appointment.local_starts_at,
-        "next": request.GET.get("next", ""), "aftercare": _aftercare_status(appointment),
+        "next": safe_next(request, ""), "aftercare": _aftercare_status(appointment),
     })
+
+
+def _treatment_note(appointment: Appointment) -> TreatmentNote | None:
+    return (TreatmentNote.objects.filter(appointment=appointment).select_related("practitioner", "amended_by")
+            .first())
 
 
 @intake_view(Cap.WRITE_CLINICAL)

@@ -53,4 +53,5 @@ def client_progress(request, client_id: int):
     client = _client_or_404(client_id)
     audit_record(actor=request.user, action="progress.view", obj=client, subject=client, request=request)
     return render(request, "intake/progress.html", {**_charts(client), "client": client, "for_client": False,
-                                                    "reassess_due": selectors.reassessment_due(client=client)})
+                                                    "reassess_due": selectors.reassessment_due(client=client),
+                                                    "tongue_pulse": selectors.tongue_pulse_course(client=client)})

@@ -17,6 +17,11 @@ def questionnaire() -> Questionnaire:
     return Questionnaire.of(definitions.questionnaire_current())
 
 
+def step_of(key: str) -> int:
+    """The step number of a section of the current questionnaire, e.g. ``step_of("medical")``."""
+    return Questionnaire(definitions.QUESTIONNAIRE).section_by_key(key).number
+
+
 def valid_answers(q: Questionnaire | None = None, *, signals: dict[str, list[int] | int] | int | None = None,
                   concerns: dict[str, tuple[int, str]] | None = None, **overrides) -> dict:
     """A complete, valid set of answers: no flags, every signal "sometimes", no concerns."""

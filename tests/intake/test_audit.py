@@ -78,7 +78,8 @@ def test_the_practitioners_changes_are_logged(login, client_user, practitioner):
 
 
 def test_treatment_notes_and_reassessments_are_logged(login, client_user, practitioner):
-    appointment = AppointmentFactory(client=client_user, starts_at=timezone.now() - timezone.timedelta(hours=2),
+    appointment = AppointmentFactory(client=client_user, practitioner=practitioner.practitioner,
+                                     starts_at=timezone.now() - timezone.timedelta(hours=2),
                                      status=AppointmentStatus.COMPLETED)
     c = login(practitioner)
     c.post(reverse("intake:treatment_note", args=[appointment.pk]), {"needle_count": 40, "reactions": ["none"]})
@@ -96,6 +97,7 @@ def test_requests_links_and_settings_are_logged(login, client_user, front_desk_u
     login(manager_user).post(reverse("intake:settings"), {
         "botox_wait_days": 21, "filler_wait_days": 90, "laser_wait_days": 28, "peel_wait_days": 14,
         "microdermabrasion_wait_days": 14, "facelift_wait_days": 183, "major_event_wait_days": 183,
+        "isotretinoin_wait_days": 180, "thread_lift_wait_days": 90,
         "reassess_at_sessions": "5, 10", "request_link_valid_days": 14})
     assert _events("intake.request_send")[0].actor == front_desk_user
     assert _events("intake.link_open")[0].actor == client_user

@@ -3,7 +3,9 @@
 from django.urls import reverse
 
 from intake.models import IntakeSubmission
-from tests.intake.helpers import fill_draft, post_data, questionnaire, valid_answers
+from tests.intake.helpers import fill_draft, post_data, questionnaire, step_of, valid_answers
+
+SIGNALS_SKIN, PROCEDURES, MEDICATIONS = step_of("signals_skin"), step_of("procedures"), step_of("medications")
 
 
 def _start(c):
@@ -29,7 +31,7 @@ def test_a_step_shows_progress_and_its_questions(login, client_user):
     c = login(client_user)
     _start(c)
     html = c.get(reverse("intake:step", args=[1])).content.decode()
-    assert "Step 1 of 9" in html
+    assert "Step 1 of 12" in html  # 10 sections (the cycle questions count until skipped), check, consent
     assert 'role="progressbar"' in html
     assert "How would you describe your skin?" in html
 
@@ -86,48 +88,49 @@ def test_concerns_are_stored_with_severity_and_duration(login, client_user):
 
 def test_signals_are_stored_as_numbers_one_to_five(login, client_user):
     c = login(client_user)
-    fill_draft(client_user, steps=2)
+    fill_draft(client_user, steps=SIGNALS_SKIN - 1)
     q = questionnaire()
-    c.post(reverse("intake:step", args=[3]), post_data(q.section(3), valid_answers(q, signals={"heat": 5})))
+    c.post(reverse("intake:step", args=[SIGNALS_SKIN]),
+           post_data(q.section(SIGNALS_SKIN), valid_answers(q, signals={"heat": 5})))
     answers = IntakeSubmission.objects.get(client=client_user).answers
     assert answers["ht_hot"] == 5 and answers["lq_colds"] == 3
 
 
 def test_an_out_of_scale_answer_is_rejected(login, client_user):
     c = login(client_user)
-    fill_draft(client_user, steps=2)
+    fill_draft(client_user, steps=SIGNALS_SKIN - 1)
     q = questionnaire()
-    data = post_data(q.section(3), valid_answers(q))
+    data = post_data(q.section(SIGNALS_SKIN), valid_answers(q))
     data["ht_hot"] = "9"
-    response = c.post(reverse("intake:step", args=[3]), data)
+    response = c.post(reverse("intake:step", args=[SIGNALS_SKIN]), data)
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
 
 
 def test_a_procedure_date_in_the_future_is_rejected(login, client_user):
     c = login(client_user)
-    fill_draft(client_user, steps=5)
+    fill_draft(client_user, steps=PROCEDURES - 1)
     q = questionnaire()
-    data = post_data(q.section(6), valid_answers(q, botox_date="2099-01-01"))
-    response = c.post(reverse("intake:step", args=[6]), data)
+    data = post_data(q.section(PROCEDURES), valid_answers(q, botox_date="2099-01-01"))
+    response = c.post(reverse("intake:step", args=[PROCEDURES]), data)
     assert "This date is in the future" in response.content.decode()
     assert 'value="2099-01-01"' in response.content.decode()
 
 
 def test_a_list_of_medicines_is_required_after_saying_yes(login, client_user):
     c = login(client_user)
-    fill_draft(client_user, steps=6)
+    fill_draft(client_user, steps=MEDICATIONS - 1)
     q = questionnaire()
-    data = post_data(q.section(7), valid_answers(q, takes_medication="yes", medication_list=""))
-    response = c.post(reverse("intake:step", args=[7]), data)
+    data = post_data(q.section(MEDICATIONS), valid_answers(q, takes_medication="yes", medication_list=""))
+    response = c.post(reverse("intake:step", args=[MEDICATIONS]), data)
     assert "since you answered yes above" in response.content.decode()
 
 
 def test_the_last_step_leads_to_the_check_page(login, client_user):
     c = login(client_user)
-    fill_draft(client_user, steps=6)
+    fill_draft(client_user, steps=MEDICATIONS - 1)
     q = questionnaire()
-    response = c.post(reverse("intake:step", args=[7]), post_data(q.section(7), valid_answers(q)))
+    response = c.post(reverse("intake:step", args=[MEDICATIONS]), post_data(q.section(MEDICATIONS), valid_answers(q)))
     assert response["Location"] == reverse("intake:check")
 
 
@@ -210,14 +213,14 @@ def test_the_check_page_names_unfinished_steps_and_hides_consent(login, client_u
 
 def test_the_step_in_progress_is_autosaved_without_counting_as_done(login, client_user):
     c = login(client_user)
-    fill_draft(client_user, steps=2)
-    response = c.post(reverse("intake:autosave", args=[3]), {"ht_hot": "4", "ht_red_face": "9"})
+    fill_draft(client_user, steps=SIGNALS_SKIN - 1)
+    response = c.post(reverse("intake:autosave", args=[SIGNALS_SKIN]), {"ht_hot": "4", "ht_red_face": "9"})
     assert "Draft saved at" in response.content.decode()
     draft = IntakeSubmission.objects.get(client=client_user)
     assert draft.answers["ht_hot"] == 4
     assert "ht_red_face" not in draft.answers  # an invalid value is not kept
-    assert draft.completed_steps == [1, 2] and draft.current_step == 3
-    html = c.get(reverse("intake:step", args=[3])).content.decode()
+    assert draft.completed_steps == list(range(1, SIGNALS_SKIN)) and draft.current_step == SIGNALS_SKIN
+    html = c.get(reverse("intake:step", args=[SIGNALS_SKIN])).content.decode()
     assert '<input type="radio" name="ht_hot" value="4" class="btn-check" id="id_ht_hot_3" required checked>' in html
 
 

@@ -42,7 +42,7 @@ def test_the_client_records_a_check_in_and_sees_it_charted(login, client_user):
 
     response = c.get(reverse("intake:my_progress"))
     chart = response.context["patterns_chart"]
-    heat = next(s for s in chart.series if s.label == "Heat accumulation")
+    heat = next(s for s in chart.series if s.label == "Lung and stomach heat")
     assert [value for _, _, value in heat.points] == ["75", "25"]
     html = response.content.decode()
     assert "<svg" in html and "<polyline" in html
@@ -98,7 +98,7 @@ def test_the_timeline_merges_intakes_and_reassessments_in_time_order(db, client_
     services.reassessment_record(client=client_user, recorded_by=client_user, answers=valid_answers(signals=3))
     points = selectors.progress_timeline(client=client_user)
     assert [p.label for p in points] == ["Intake", "Re-check"]
-    assert [p.scores["damp"] for p in points] == [100.0, 50.0]
+    assert [p.scores["spleen_damp"] for p in points] == [100.0, 50.0]
 
 
 def test_the_progress_page_without_data_explains_itself(login, client_user):

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from intake.definitions import QUESTIONNAIRE
 from intake.models import Assessment, IntakeFlag, IntakeSubmission
 from tests.factories import AppointmentFactory, ClientFactory, PractitionerFactory
 from tests.intake.helpers import submit_intake, valid_answers
@@ -43,7 +44,7 @@ def test_each_pattern_has_a_bar_its_score_and_the_answers_behind_it(login, pract
     response = _review(login(practitioner), submission)
     html = response.content.decode()
     assert 'data-testid="score-heat">54.2<' in html
-    assert 'aria-label="Heat accumulation: 54.2 out of 100, present"' in html
+    assert 'aria-label="Lung and stomach heat: 54.2 out of 100, present"' in html
     assert "My face looks flushed or red</span> (always)" in html
     assert 'data-testid="score-lung_qi">0<' in html
     assert [p.key for p in response.context["patterns"]][0] == "heat"
@@ -139,7 +140,7 @@ def test_the_export_is_a_json_copy_with_version_consent_and_answers(login, pract
     response = login(practitioner).get(reverse("intake:export", args=[submission.pk]))
     assert response["Content-Disposition"] == f'attachment; filename="intake-{submission.pk}.json"'
     data = json.loads(response.content)
-    assert data["questionnaire_version"] == 1
+    assert data["questionnaire_version"] == QUESTIONNAIRE["version"]
     assert data["consent"]["typed_name"] == "Chloe Martin"
     assert data["flags"][0]["reason"].startswith("Diabetes")
     assert {"section": "About you and your skin", "question": "Which products do you use on your face most days?",

@@ -62,11 +62,18 @@ def test_answering_more_often_never_lowers_a_score(answers, data):
 
 def test_it_scores_every_pattern_of_a_questionnaire(db):
     q = questionnaire()
-    answers = valid_answers(q, signals={"heat": [4, 4, 3, 3, 2, 4], "lung_qi": 1, "yin_deficiency": [2, 3, 2, 3],
-                                        "yang_deficiency": 5, "damp": [2, 2, 3, 1], "stagnation": [3, 2, 3, 2, 3]})
+    answers = valid_answers(q, signals={
+        "heat": [4, 4, 3, 3, 2, 4], "lung_qi": 1, "yin_deficiency": [2, 3, 2, 3], "yang_deficiency": 5,
+        "spleen_damp": [2, 2, 3, 1, 2, 2], "phlegm": [3, 2, 3, 2, 3], "damp_heat": [2, 2, 2, 2, 2, 3],
+        "blood_dryness": 4, "liver_qi": [5, 4, 4, 3, 4], "blood_stasis": [1, 2, 1, 2, 1]})
     assert scoring.score_patterns(q, answers) == {
-        "lung_qi": 0.0, "heat": 58.3, "yin_deficiency": 37.5, "yang_deficiency": 100.0, "damp": 25.0,
-        "stagnation": 40.0,
+        "lung_qi": 0.0, "heat": 58.3, "yin_deficiency": 37.5, "yang_deficiency": 100.0,
+        "spleen_damp": 25.0,    # (12 - 6) / 24
+        "phlegm": 40.0,         # (13 - 5) / 20
+        "damp_heat": 29.2,      # (13 - 6) / 24 = 29.166...
+        "blood_dryness": 75.0,  # (24 - 6) / 24
+        "liver_qi": 75.0,       # (20 - 5) / 20
+        "blood_stasis": 10.0,   # (7 - 5) / 20
     }
 
 
@@ -93,8 +100,8 @@ def test_results_show_the_answers_that_drove_each_pattern_strongest_first(db):
 
 def test_results_are_sorted_highest_score_first(db):
     q = questionnaire()
-    results = scoring.pattern_results(q, valid_answers(q, signals={"damp": 5, "lung_qi": 1}))
-    assert results[0].key == "damp"
+    results = scoring.pattern_results(q, valid_answers(q, signals={"spleen_damp": 5, "lung_qi": 1}))
+    assert results[0].key == "spleen_damp"
     assert results[-1].key == "lung_qi"
     assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
 
@@ -104,7 +111,12 @@ def test_results_are_sorted_highest_score_first(db):
     (62.5, 20.0, "yin_deficient"),
     (25.0, 45.0, "yang_deficient"),
     (45.0, 50.0, "both_deficient"),    # within 10 points of each other
-    (30.0, 21.0, "both_deficient"),
+    (30.0, 30.0, "both_deficient"),    # both exactly at the tendency threshold
+    # A side below the tendency band is never called deficient, however close the other side is.
+    (30.0, 21.0, "yin_deficient"),
+    (21.0, 30.0, "yang_deficient"),
+    (35.0, 28.0, "yin_deficient"),
+    (29.9, 30.0, "yang_deficient"),
 ])
 def test_the_yin_yang_summary_names_the_weaker_side(yin, yang, key):
     summary = scoring.yin_yang({"yin_deficiency": yin, "yang_deficiency": yang})

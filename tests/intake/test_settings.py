@@ -6,6 +6,7 @@ from intake.models import IntakeSettings
 
 VALID = {"botox_wait_days": 30, "filler_wait_days": 90, "laser_wait_days": 28, "peel_wait_days": 14,
          "microdermabrasion_wait_days": 14, "facelift_wait_days": 183, "major_event_wait_days": 183,
+         "isotretinoin_wait_days": 365, "thread_lift_wait_days": 120,
          "reassess_at_sessions": "4, 8, 12", "request_link_valid_days": 7}
 
 
@@ -14,6 +15,7 @@ def test_the_manager_changes_the_waits(login, manager_user):
     assert response["Location"] == reverse("intake:settings")
     settings = IntakeSettings.load()
     assert settings.botox_wait_days == 30
+    assert (settings.isotretinoin_wait_days, settings.thread_lift_wait_days) == (365, 120)
     assert settings.reassess_sessions == [4, 8, 12]
 
 
