@@ -14,6 +14,7 @@ from .models import Location, Practitioner, Weekday
 from .selectors import MAX_COURSE_SESSIONS
 
 BAD_LINK = "That booking link is not valid. Please choose a time from the calendar."
+STAFF_DAYS_AHEAD = 730  # how far ahead the desk may book, as on its phone-booking form
 
 
 def parse_start(value: str | None) -> datetime | None:
@@ -107,16 +108,24 @@ class CourseForm(forms.Form):
                         "max_value": f"A course can have at most {MAX_COURSE_SESSIONS} sessions online. "
                                      "For more, please call the clinic."})
 
-    def __init__(self, *args, practitioners, today: date, horizon_days: int, **kwargs):
+    def __init__(self, *args, practitioners, today: date, horizon_days: int, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = practitioners
         self.today = today
         self.horizon_days = horizon_days
+        self.staff = staff  # the desk books for a client: its own bounds, not the online horizon
+        if staff:
+            self.fields["sessions"].error_messages["max_value"] = (
+                f"A course can have at most {MAX_COURSE_SESSIONS} sessions. Book the rest as a second course.")
 
     def clean_first_day(self) -> date:
         day = self.cleaned_data["first_day"]
         if day < self.today:
             raise forms.ValidationError("That date has passed. Please choose today or a later date.")
+        if self.staff:
+            if day > self.today + timedelta(days=STAFF_DAYS_AHEAD):
+                raise forms.ValidationError("Please choose a start within the next two years.")
+            return day
         if day > self.today + timedelta(days=self.horizon_days):
             raise forms.ValidationError(f"Online booking opens {self.horizon_days} days ahead. "
                                         "Please choose an earlier start.")

@@ -238,6 +238,11 @@ ACTIVE_STATUSES = [s for s in AppointmentStatus.values if s != AppointmentStatus
 class BookedVia(models.TextChoices):
     ONLINE = "online", _("Online")
     PHONE = "phone", _("Front desk")
+    WAITLIST = "waitlist", _("Waitlist offer")  # the client accepted a time the clinic offered
+
+
+# Where the clinic, not the client, chose the time: staff bounds apply (no online minimum notice or horizon).
+STAFF_CHANNELS = frozenset({BookedVia.PHONE, BookedVia.WAITLIST})
 
 
 class Appointment(models.Model):

@@ -40,9 +40,6 @@ from .models import Appointment, AppointmentStatus
 # Aftercare still makes sense a few days after the session, if the first tries failed.
 AFTERCARE_VALID_FOR = timedelta(days=3)
 PLANNED_KINDS = (MessageKind.REMINDER, MessageKind.INTAKE_NUDGE, MessageKind.COURSE_CHECKIN, MessageKind.AFTERCARE)
-# Sessions that count when numbering a client's course (session 5 of 10).
-COUNTED = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT,
-           AppointmentStatus.COMPLETED)
 
 SUBJECTS = {
     MessageKind.CONFIRMATION: "Booking confirmed: {short}",
@@ -157,8 +154,8 @@ def reminder_channels(client) -> list[str]:
     return channels
 
 
-def _wanted(appointment: Appointment, *, session_number: int, clinic: ClinicSettings, intake_missing: bool,
-            checkin_at: set[int]) -> list[Planned]:
+def _wanted(appointment: Appointment, *, reassess_at: int | None, clinic: ClinicSettings,
+            intake_missing: bool) -> list[Planned]:
     pk, start = appointment.pk, appointment.starts_at
     wanted = [Planned(f"reminder:{pk}:{hours}h:{channel}", MessageKind.REMINDER, start - timedelta(hours=hours),
                       channel, {"hours": hours})
@@ -166,10 +163,10 @@ def _wanted(appointment: Appointment, *, session_number: int, clinic: ClinicSett
     if appointment.is_first_visit and intake_missing:
         wanted.append(Planned(f"intake_nudge:{pk}", MessageKind.INTAKE_NUDGE,
                               start - timedelta(hours=clinic.intake_nudge_hours_before)))
-    if session_number in checkin_at:
-        wanted.append(Planned(f"course_checkin:{pk}:{session_number}", MessageKind.COURSE_CHECKIN,
+    if reassess_at is not None:
+        wanted.append(Planned(f"course_checkin:{pk}:{reassess_at}", MessageKind.COURSE_CHECKIN,
                               start - timedelta(hours=clinic.course_checkin_hours_before),
-                              params={"session": session_number}))
+                              params={"session": reassess_at}))
     wanted.append(Planned(_aftercare_key(appointment), MessageKind.AFTERCARE,
                           appointment.ends_at + timedelta(minutes=clinic.aftercare_delay_minutes), by_start=False))
     return wanted
@@ -217,7 +214,7 @@ def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message],
 
 def client_messages_plan(*, client, now: datetime | None = None) -> None:
     """Make the planned messages of every upcoming session of ``client`` match what they should be."""
-    from intake.models import IntakeSettings
+    from intake.selectors import course_sessions  # the intake app owns the course rule (the practitioner's day too)
 
     now = now or _now()
     upcoming = list(Appointment.objects.filter(client=client, status=AppointmentStatus.BOOKED, starts_at__gt=now)
@@ -233,15 +230,15 @@ def client_messages_plan(*, client, now: datetime | None = None) -> None:
     if not upcoming:
         return
     clinic = ClinicSettings.load()
-    held = Appointment.objects.filter(client=client, status__in=COUNTED, starts_at__lte=now).count()
     intake_missing = any(a.is_first_visit for a in upcoming) and _intake_missing(client)
-    checkin_at = set(IntakeSettings.load().reassess_sessions)
+    # A course check-in goes before exactly the sessions the practitioner's day marks as re-assessments.
+    course = course_sessions(appointments=upcoming)
     rows: dict[int, list[Message]] = {a.pk: [] for a in upcoming}
     for row in Message.objects.filter(appointment__in=upcoming, kind__in=PLANNED_KINDS):
         rows[row.appointment_id].append(row)
-    for number, appointment in enumerate(upcoming, start=held + 1):
-        wanted = _wanted(appointment, session_number=number, clinic=clinic, intake_missing=intake_missing,
-                         checkin_at=checkin_at)
+    for appointment in upcoming:
+        wanted = _wanted(appointment, reassess_at=course[appointment.pk].reassess_at, clinic=clinic,
+                         intake_missing=intake_missing)
         _apply(appointment, wanted, rows[appointment.pk], now)
 
 

@@ -88,24 +88,40 @@ class _Busy:
 
 
 @dataclass
-class _Context:
-    """Everything the engine needs for one location and date range, loaded in a fixed number of queries."""
+class Schedule:
+    """A location's schedule over a window, as stored: who works when, breaks, time off, closures and
+    bookings. The one read the availability engine and the front-desk calendar share."""
 
     location: Location
-    service: Service
     practitioners: list[Practitioner]
-    hours: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> intervals
+    rooms: list[Room]  # the active ones, by name
+    hours: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> wall-clock intervals here
     opening: dict[int, list[tuple[time, time]]]  # weekday -> intervals (empty dict: no restriction)
-    breaks: dict[tuple[int, int], list[tuple[time, time]]]
-    busy: dict[int, _Busy]  # practitioner -> appointments + time off
-    room_busy: list[_Busy]  # one per active room
-    closed: _Busy  # location / clinic closures
+    breaks: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> intervals
+    time_off: dict[int, list[TimeOff]]  # practitioner -> their time off
+    closures: list[TimeOff]  # the location's and the whole clinic's
+    # By start: at this location, in its rooms, or anywhere for these practitioners. ``Appointment``s when
+    # loaded ``with_details``, else light rows with the same names (pk, practitioner_id, room_id, location_id,
+    # starts_at, blocked_until, status).
+    appointments: list
 
 
-def _load(*, service: Service, location: Location, practitioners_qs, window_lo: datetime, window_hi: datetime,
-          ignore_pk: int | None) -> _Context:
-    practitioners = list(practitioners_qs.select_related("user"))
-    ids = [p.pk for p in practitioners]
+def schedule_load(*, location: Location, start: datetime, end: datetime, practitioners=None,
+                  with_cancelled: bool = False, with_details: bool = False,
+                  ignore_appointment_pk: int | None = None) -> Schedule:
+    """Everything set up or booked at ``location`` that touches ``[start, end)``: seven queries, one per
+    table, whatever the length of the window or the number of appointments.
+
+    ``practitioners`` is a queryset (default: everyone active at the location). Appointments are those
+    holding time (cancelled ones too ``with_cancelled``), including the practitioners' sessions at other
+    locations: they are busy then wherever they are. ``with_details`` loads each one's client, service,
+    practitioner and room to draw it; without, only what placing it needs (the engine reads a thousand).
+    """
+    if practitioners is None:
+        practitioners = Practitioner.objects.filter(is_active=True, locations=location)
+    people = list(practitioners.select_related("user"))
+    ids = [p.pk for p in people]
+    rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name", "pk"))
     hours: dict = defaultdict(list)
     for wh in WorkingHours.objects.filter(practitioner_id__in=ids, location=location).order_by("start"):
         hours[(wh.practitioner_id, wh.weekday)].append((wh.start, wh.end))
@@ -113,33 +129,62 @@ def _load(*, service: Service, location: Location, practitioners_qs, window_lo: 
     for oh in OpeningHours.objects.filter(location=location).order_by("opens"):
         opening[oh.weekday].append((oh.opens, oh.closes))
     breaks: dict = defaultdict(list)
-    for br in Break.objects.filter(practitioner_id__in=ids):
+    for br in Break.objects.filter(practitioner_id__in=ids).order_by("start"):
         breaks[(br.practitioner_id, br.weekday)].append((br.start, br.end))
-
-    per_practitioner: dict = defaultdict(list)
+    time_off: dict = defaultdict(list)
     closures = []
     for off in TimeOff.objects.filter(
         Q(practitioner_id__in=ids) | Q(practitioner=None, location=location) | Q(practitioner=None, location=None),
-        starts_at__lt=window_hi, ends_at__gt=window_lo,
-    ):
-        target = per_practitioner[off.practitioner_id] if off.practitioner_id else closures
-        target.append((off.starts_at, off.ends_at))
+        starts_at__lt=end, ends_at__gt=start,
+    ).order_by("starts_at", "pk"):
+        (time_off[off.practitioner_id] if off.practitioner_id else closures).append(off)
+    appointments = (Appointment.objects.filter(starts_at__lt=end, blocked_until__gt=start)
+                    .filter(Q(location=location) | Q(practitioner_id__in=ids) | Q(room_id__in=[r.pk for r in rooms]))
+                    .exclude(pk=ignore_appointment_pk).order_by("starts_at", "pk"))
+    if not with_cancelled:
+        appointments = appointments.filter(status__in=ACTIVE_STATUSES)
+    if with_details:
+        appointments = appointments.select_related("client", "service", "practitioner__user", "room")
+    else:  # rows with the same attribute names: a thousand model instances would double the engine's time
+        appointments = appointments.values_list("pk", "practitioner_id", "room_id", "location_id", "starts_at",
+                                                "blocked_until", "status", named=True)
+    return Schedule(location=location, practitioners=people, rooms=rooms, hours=hours, opening=opening,
+                    breaks=breaks, time_off=time_off, closures=closures, appointments=list(appointments))
 
-    rooms = {pk: [] for pk in Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True)}
-    appointments = (
-        Appointment.objects.filter(status__in=ACTIVE_STATUSES, starts_at__lt=window_hi, blocked_until__gt=window_lo)
-        .filter(Q(practitioner_id__in=ids) | Q(room_id__in=list(rooms)))
-        .exclude(pk=ignore_pk)
-        .values_list("practitioner_id", "room_id", "starts_at", "blocked_until")
-    )
-    for practitioner_id, room_id, lo, hi in appointments:
-        per_practitioner[practitioner_id].append((lo, hi))
-        if room_id in rooms:
-            rooms[room_id].append((lo, hi))
+
+@dataclass
+class _Context:
+    """Everything the engine needs for one location and date range: a ``Schedule`` as busy intervals."""
+
+    location: Location
+    service: Service
+    practitioners: list[Practitioner]
+    hours: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> intervals
+    opening: dict[int, list[tuple[time, time]]]  # weekday -> intervals (empty dict: no restriction)
+    breaks: dict[tuple[int, int], list[tuple[time, time]]]
+    busy: dict[int, _Busy]  # practitioner -> appointments
+    off: dict[int, _Busy]  # practitioner -> time off (kept apart: slot_problem ignores clashes, never time off)
+    room_busy: list[_Busy]  # one per active room
+    closed: _Busy  # location / clinic closures
+
+
+def _load(*, service: Service, location: Location, practitioners_qs, window_lo: datetime, window_hi: datetime,
+          ignore_pk: int | None) -> _Context:
+    schedule = schedule_load(location=location, start=window_lo, end=window_hi, practitioners=practitioners_qs,
+                             ignore_appointment_pk=ignore_pk)
+    ids = [p.pk for p in schedule.practitioners]
+    per_practitioner: dict = defaultdict(list)
+    rooms: dict[int, list] = {room.pk: [] for room in schedule.rooms}
+    for a in schedule.appointments:
+        per_practitioner[a.practitioner_id].append((a.starts_at, a.blocked_until))
+        if a.room_id in rooms:
+            rooms[a.room_id].append((a.starts_at, a.blocked_until))
     return _Context(
-        location=location, service=service, practitioners=practitioners, hours=hours, opening=opening,
-        breaks=breaks, busy={pk: _Busy(per_practitioner[pk]) for pk in ids},
-        room_busy=[_Busy(v) for v in rooms.values()], closed=_Busy(closures),
+        location=location, service=service, practitioners=schedule.practitioners, hours=schedule.hours,
+        opening=schedule.opening, breaks=schedule.breaks, busy={pk: _Busy(per_practitioner[pk]) for pk in ids},
+        off={pk: _Busy([(off.starts_at, off.ends_at) for off in schedule.time_off.get(pk, [])]) for pk in ids},
+        room_busy=[_Busy(v) for v in rooms.values()],
+        closed=_Busy([(off.starts_at, off.ends_at) for off in schedule.closures]),
     )
 
 
@@ -165,6 +210,7 @@ def _slots_for_day(ctx: _Context, practitioner: Practitioner, day: date, step: t
     opening = _day_intervals(day, ctx.opening[weekday], tz) if ctx.opening else None
     breaks = _Busy(_day_intervals(day, ctx.breaks.get((practitioner.pk, weekday), []), tz))
     busy = ctx.busy[practitioner.pk]
+    off = ctx.off[practitioner.pk]
     slots = []
     for start_t, end_t in ctx.hours.get((practitioner.pk, weekday), []):
         # Candidates step through wall-clock time from the interval's start, so slots read
@@ -184,7 +230,8 @@ def _slots_for_day(ctx: _Context, practitioner: Practitioner, day: date, step: t
                 break
             if opening is not None and not _within(start, blocked, opening):
                 continue
-            if breaks.overlaps(start, blocked) or busy.overlaps(start, blocked) or ctx.closed.overlaps(start, blocked):
+            if (breaks.overlaps(start, blocked) or busy.overlaps(start, blocked) or off.overlaps(start, blocked)
+                    or ctx.closed.overlaps(start, blocked)):
                 continue
             if not any(not room.overlaps(start, blocked) for room in ctx.room_busy):
                 continue
@@ -300,6 +347,9 @@ def slot_problem(*, service: Service, practitioner: Practitioner, location: Loca
     blocked = start + service.duration + service.buffer
     if ctx.closed.overlaps(start, blocked):
         return "The clinic is closed at that time. Please choose another date."
+    if ctx.off[practitioner.pk].overlaps(start, blocked):
+        return (f"{practitioner} is away on {start.astimezone(tz):%A %d %B}. "
+                "Please choose another date or practitioner.")
     return (f"{practitioner} is not available for {service.name} at "
             f"{start.astimezone(tz):%A %d %B %H:%M}. Please choose one of the free times shown.")
 
@@ -339,18 +389,19 @@ def course_dates(*, first_day: date, weekdays: list[int], sessions: int) -> list
 
 def course_plan(*, service: Service, practitioner: Practitioner, location: Location, first_day: date,
                 weekdays: list[int], at: time, sessions: int, now: datetime | None = None,
-                alternatives: int = 3) -> list[CourseDate]:
+                alternatives: int = 3, staff: bool = False) -> list[CourseDate]:
     """Check every session of a course (same local wall-clock time on each date, across DST).
 
     One ``available_slots`` call covers the whole course, so the query count does not grow with the
     number of sessions. A clashing date gets the nearest free times: the same day first, then days that
-    hold no other session of the course.
+    hold no other session of the course. ``staff=True``: the desk's bounds (no notice, no horizon), as for
+    a single phone booking.
     """
     days = course_dates(first_day=first_day, weekdays=weekdays, sessions=sessions)
     if not days:
         return []
     tz = location.tz
-    slots = available_slots(service=service, location=location, practitioner=practitioner, now=now,
+    slots = available_slots(service=service, location=location, practitioner=practitioner, now=now, staff=staff,
                             start_date=days[0] - timedelta(days=3), end_date=days[-1] + timedelta(days=3))
     free = {s.start for s in slots}
     horizon = ClinicSettings.load().booking_horizon_days
@@ -367,7 +418,7 @@ def course_plan(*, service: Service, practitioner: Practitioner, location: Locat
                       s.local_start(tz).date() not in course_days]
         candidates.sort(key=lambda s: (s.local_start(tz).date() != day, abs((s.start - wanted).total_seconds())))
         problem = f"Not free at {at:%H:%M}."
-        if wanted > latest:
+        if wanted > latest and not staff:
             problem = (f"Online booking opens {horizon} days ahead; this date is further out. "
                        "Please book it later or call the clinic.")
         elif not candidates:
@@ -383,19 +434,18 @@ def client_service_problem(*, client, service: Service, staff: bool = False,
 
     With ``starts_at`` only sessions before that time count as history: a follow-up booked ahead of the
     client's (future) initial consultation would itself be their first visit.
+
+    The first-visit rule does not refuse staff: the desk may book another service first when the
+    practitioner agreed, so ``booking.services`` asks them to confirm ``first_visit_warning`` instead.
     """
-    history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
-    if starts_at is not None:
-        history = history.filter(starts_at__lt=starts_at)
-    if history.exists():
+    first, later = _first_visit(client=client, starts_at=starts_at)
+    if not first:
         return None
-    later = starts_at is not None and Appointment.objects.filter(client=client).exclude(
-        status=AppointmentStatus.CANCELLED).exists()
     if not service.new_clients_allowed:
         if later:
             return f"{service.name} is for returning clients. Please choose a time after your first visit."
         return f"{service.name} is for returning clients. Please book an initial consultation first."
-    if not staff and ClinicSettings.load().first_visit_must_be_initial and not service.is_initial_consultation:
+    if not staff and _initial_needed_first(service):
         if later:
             return ("This would come before your initial consultation, and your first visit needs to be the "
                     "initial consultation. Please choose a time after it.")
@@ -433,3 +483,31 @@ def appointments_between(*, start: datetime, end: datetime, location: Location |
     if location is not None:
         qs = qs.filter(location=location)
     return qs.order_by("starts_at")
+
+
+def _first_visit(*, client, starts_at: datetime | None) -> tuple[bool, bool]:
+    """(Would a session at ``starts_at`` be the client's first visit, do they hold a later live session)."""
+    history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
+    earlier = history.filter(starts_at__lt=starts_at) if starts_at is not None else history
+    if earlier.exists():
+        return False, False
+    return True, starts_at is not None and history.exists()
+
+
+def _initial_needed_first(service: Service) -> bool:
+    return not service.is_initial_consultation and ClinicSettings.load().first_visit_must_be_initial
+
+
+def first_visit_warning(*, client, service: Service, starts_at: datetime | None = None) -> str | None:
+    """The first-visit rule in the front desk's words, or None when it does not apply.
+
+    Staff may set the rule aside (the practitioner agreed), but knowingly: ``booking.services`` raises
+    this as a warning the desk confirms, where online it is ``client_service_problem``'s refusal."""
+    first, later = _first_visit(client=client, starts_at=starts_at)
+    if not first or not _initial_needed_first(service):
+        return None
+    if later:
+        return (f"This {service.name} would come before {client.full_name}'s initial consultation, and the "
+                "clinic books the initial consultation first. Go ahead only if the practitioner has agreed.")
+    return (f"This would be {client.full_name}'s first visit, and the clinic books an initial consultation first "
+            f"(longer, with the intake review). Book {service.name} only if the practitioner has agreed.")

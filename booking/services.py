@@ -1,17 +1,21 @@
 """Writes on appointments. Views, the front desk, tasks and the admin all come through here.
 
 Concurrency: on PostgreSQL the exclusion constraints of migration 0002 are the guarantee and we
-turn their IntegrityError into ``SlotTaken``. On SQLite every ``atomic()`` block opens with
-``BEGIN IMMEDIATE`` (settings: ``transaction_mode``), so the check-then-insert below runs with the
-database write lock held and two bookings cannot interleave.
+turn their IntegrityError into ``SlotTaken``; every booking transaction first takes the locks of
+``_lock_for_booking`` (the client's row, advisory locks on the location and the practitioner), so
+two clashing inserts never wait for each other (a deadlock) and one client cannot be booked twice at
+once. On SQLite every ``atomic()`` block opens with ``BEGIN IMMEDIATE`` (settings: ``transaction_mode``),
+so the check-then-insert below runs with the database write lock held and two bookings cannot interleave.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,6 +24,7 @@ from clinic.core.models import ClinicSettings
 from . import notifications, selectors
 from .models import (
     ACTIVE_STATUSES,
+    STAFF_CHANNELS,
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
@@ -61,6 +66,34 @@ class OutsidePolicyWindow(BookingError):
     pass
 
 
+class SlotUnavailable(BookingError):
+    """The schedule does not offer this time to anyone (hours, breaks, time off, closures, notice, horizon)."""
+
+
+class DeskWarning(BookingError):
+    """A rule the front desk may set aside, knowingly: the desk page shows the message with a "... anyway"
+    button that posts ``override=<code>``, and the service records the override in the appointment's event.
+    Online, and on any path that does not pass the override, it is a refusal like any ``BookingError``."""
+
+    code = ""
+
+
+class ClientDoubleBooked(DeskWarning):
+    """The client already holds a live session (with any practitioner) that overlaps this time."""
+
+    code = "client_overlap"
+
+    def __init__(self, message: str, *, other: Appointment):
+        super().__init__(message)
+        self.other = other
+
+
+class FirstVisitNotInitial(DeskWarning):
+    """A new client's first visit would not be the initial consultation the clinic requires first."""
+
+    code = "first_visit"
+
+
 def _now() -> datetime:
     return timezone.now()  # frozen by time-machine in tests
 
@@ -72,6 +105,36 @@ def _constraint_name(exc: IntegrityError) -> str:
 
 def _event(appointment: Appointment, action: str, actor=None, **details) -> AppointmentEvent:
     return AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, details=details)
+
+
+# Key spaces of pg_advisory_xact_lock(kind, id). Taken in (kind, id) order: locations before practitioners.
+_LOCK_LOCATION, _LOCK_PRACTITIONER = 1, 2
+
+
+def _lock_for_booking(*, client_id: int, location: Location, practitioner: Practitioner) -> None:
+    """First thing in every booking transaction: wait for the bookings that could clash with this one.
+
+    - The client's row (FOR NO KEY UPDATE, which does not block rows that merely reference the client):
+      two bookings for one client run one after the other, so both cannot pass the "client is free" check.
+    - PostgreSQL: advisory locks on the location (rooms belong to it) and the practitioner, held until
+      commit. PostgreSQL checks an exclusion constraint after inserting the row, so two simultaneous inserts
+      that clash in a room (or for a practitioner working at two locations) each wait for the other and one
+      dies with "deadlock detected". With these locks every insert the constraints could set against each
+      other is serialised; the constraints stay the guarantee.
+
+    Always in the same order (client row, location, practitioner), so two bookings never wait for each
+    other's locks. On SQLite ``BEGIN IMMEDIATE`` already serialises every write transaction.
+    """
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=client_id).values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for kind, pk in ((_LOCK_LOCATION, location.pk), (_LOCK_PRACTITIONER, practitioner.pk)):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, pk])
+
+
+def _lost_race(exc: OperationalError) -> bool:
+    """A deadlock or serialisation failure: the database gave up on us for someone else's sake."""
+    return getattr(exc.__cause__, "pgcode", None) in ("40P01", "40001")
 
 
 def _overlapping(qs, start: datetime, blocked_until: datetime):
@@ -107,7 +170,44 @@ def _check_bookable(*, service: Service, practitioner: Practitioner, location: L
     problem = selectors.slot_problem(service=service, practitioner=practitioner, location=location,
                                      start=start, staff=staff, ignore_appointment_pk=ignore_pk)
     if problem:
-        raise BookingError(problem)
+        raise SlotUnavailable(problem)
+
+
+def _client_overlap(*, client_id: int, starts_at: datetime, ends_at: datetime, ignore_pk=None) -> Appointment | None:
+    # The client's own time is the session itself: the practitioner's clean-up buffer after it is not theirs.
+    return (Appointment.objects.filter(client_id=client_id, status__in=ACTIVE_STATUSES, starts_at__lt=ends_at,
+                                       ends_at__gt=starts_at)
+            .exclude(pk=ignore_pk).select_related("client", "service", "practitioner__user", "location")
+            .order_by("starts_at").first())
+
+
+def _check_client_free(*, client_id: int, starts_at: datetime, ends_at: datetime, desk: bool,
+                       overrides: Collection[str], ignore_pk=None) -> dict:
+    """Refuse a session that overlaps another live one of the client's; the desk may confirm it anyway.
+
+    Returns what the event records when the desk did (empty otherwise)."""
+    other = _client_overlap(client_id=client_id, starts_at=starts_at, ends_at=ends_at, ignore_pk=ignore_pk)
+    if other is None:
+        return {}
+    if desk and ClientDoubleBooked.code in overrides:
+        return {ClientDoubleBooked.code: other.pk}
+    when = f"{other.local_starts_at:%A %-d %B at %H:%M}"
+    if desk:
+        raise ClientDoubleBooked(
+            f"{other.client.full_name} already has {other.service.name} with {other.practitioner} on {when}, "
+            "which overlaps this time. Go ahead only if the client really wants both sessions.", other=other)
+    raise ClientDoubleBooked(f"You already have {other.service.name} with {other.practitioner} on {when}, which "
+                             "overlaps this time. Please choose another time.", other=other)
+
+
+def _check_first_visit(*, client, service: Service, starts_at: datetime, overrides: Collection[str]) -> dict:
+    """At the desk the first-visit rule is a warning to confirm (online ``client_service_problem`` refuses)."""
+    warning = selectors.first_visit_warning(client=client, service=service, starts_at=starts_at)
+    if warning is None:
+        return {}
+    if FirstVisitNotInitial.code not in overrides:
+        raise FirstVisitNotInitial(warning)
+    return {FirstVisitNotInitial.code: True}
 
 
 def _save_with_room(appointment: Appointment, *, room: Room | None, ignore_pk=None) -> None:
@@ -137,6 +237,14 @@ def _save_with_room(appointment: Appointment, *, room: Room | None, ignore_pk=No
             if _constraint_name(exc) in (PRACTITIONER_CONSTRAINT, ROOM_CONSTRAINT):
                 raise SlotTaken() from exc
             raise
+        except OperationalError as exc:
+            # _lock_for_booking should make this unreachable; should another writer (the admin, a script)
+            # still deadlock with us, the savepoint rolled back and the other side holds the time.
+            if not _lost_race(exc):
+                raise
+            if room is None:
+                continue
+            raise SlotTaken() from exc
     raise SlotTaken()
 
 
@@ -152,37 +260,50 @@ def appointment_book(
     via: str = BookedVia.ONLINE,
     course=None,
     desk_note: str = "",
+    overrides: Collection[str] = (),
 ) -> Appointment:
-    """Book one session. Online bookings honour notice, horizon and online-only rules; front-desk
-    bookings (``via=PHONE``) may go inside the minimum notice but never overlap.
+    """Book one session. Online bookings honour notice, horizon and online-only rules; bookings the
+    clinic chose (``via`` PHONE or WAITLIST) may go inside the minimum notice and past the horizon.
+    Every path honours hours, breaks, time off and closures, and never overlaps a practitioner, a room
+    or (unless the desk confirmed it, see ``DeskWarning``) the client's own sessions.
 
-    Raises ``BookingError`` (with a user-facing message) or its subclass ``SlotTaken``.
+    ``overrides``: codes of the ``DeskWarning``s the desk confirmed (only honoured for ``via=PHONE``).
+    Raises ``BookingError`` (with a user-facing message) or its subclasses ``SlotTaken``, ``DeskWarning``.
     """
-    staff = via == BookedVia.PHONE
+    staff = via in STAFF_CHANNELS
+    desk = via == BookedVia.PHONE  # someone at the desk can confirm a warning; a client accepting an offer cannot
     location = location or practitioner.locations.filter(is_active=True).order_by("pk").first()
     if location is None:
         raise BookingError("This practitioner has no clinic location set up. Please call the clinic.")
-    blocked_until = starts_at + service.duration + service.buffer
+    ends_at = starts_at + service.duration
+    blocked_until = ends_at + service.buffer
     try:
         with transaction.atomic():
+            _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner)
             _check_bookable(service=service, practitioner=practitioner, location=location, start=starts_at,
                             staff=staff)
             problem = selectors.client_service_problem(client=client, service=service, staff=staff,
                                                        starts_at=starts_at)
             if problem:
                 raise BookingError(problem)
+            # The clinic's own offer (waitlist) was made knowingly; only a booking at the desk asks again.
+            overridden = _check_first_visit(client=client, service=service, starts_at=starts_at,
+                                            overrides=overrides) if desk else {}
+            overridden |= _check_client_free(client_id=client.pk, starts_at=starts_at, ends_at=ends_at, desk=desk,
+                                             overrides=overrides if desk else ())
             is_first = not Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists()
             status = AppointmentStatus.BOOKED
             if not staff and not client.email_verified:
                 status = AppointmentStatus.PENDING  # held; confirmed when the email is verified
             appointment = Appointment(
                 client=client, practitioner=practitioner, service=service, location=location,
-                starts_at=starts_at, ends_at=starts_at + service.duration, blocked_until=blocked_until,
+                starts_at=starts_at, ends_at=ends_at, blocked_until=blocked_until,
                 status=status, booked_via=via, is_first_visit=is_first, course=course,
                 created_by=actor or client, desk_note=desk_note,
             )
             _save_with_room(appointment, room=room)
-            _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat())
+            _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat(),
+                   **({"overrides": overridden} if overridden else {}))
             if status == AppointmentStatus.BOOKED:
                 notifications.appointment_messages_booked(appointment, plan=course is None)
     except SlotTaken as exc:
@@ -200,8 +321,12 @@ def appointment_reschedule(
     practitioner: Practitioner | None = None,
     room: Room | None = None,
     by_staff: bool = False,
+    overrides: Collection[str] = (),
 ) -> Appointment:
-    """Move an appointment. The old time is released in the same transaction as the new one is taken."""
+    """Move an appointment. The old time is released in the same transaction as the new one is taken.
+
+    Checked like a new booking (hours, breaks, time off, closures, notice online, the client's other
+    sessions); ``overrides`` as for ``appointment_book``, honoured for staff only."""
     if not appointment.is_active or appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING):
         raise BookingError("Only upcoming booked sessions can be moved.")
     if not by_staff and not policy_allows_client_change(appointment):
@@ -214,18 +339,24 @@ def appointment_reschedule(
            "room": appointment.room_id}
     try:
         with transaction.atomic():
+            _lock_for_booking(client_id=appointment.client_id, location=appointment.location,
+                              practitioner=practitioner)
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != appointment.status:
                 raise BookingError("This appointment was changed by someone else. Please reload.")
             _check_bookable(service=locked.service, practitioner=practitioner, location=locked.location,
                             start=starts_at, staff=by_staff, ignore_pk=locked.pk)
+            overridden = _check_client_free(client_id=locked.client_id, starts_at=starts_at,
+                                            ends_at=starts_at + locked.service.duration, desk=by_staff,
+                                            overrides=overrides if by_staff else (), ignore_pk=locked.pk)
             locked.practitioner = practitioner
             locked.starts_at = starts_at
             locked.ends_at = starts_at + locked.service.duration
             locked.blocked_until = locked.ends_at + locked.service.buffer
             _save_with_room(locked, room=room, ignore_pk=locked.pk)
             change = _event(locked, "rescheduled", actor, old=old, new={
-                "starts_at": starts_at.isoformat(), "practitioner": practitioner.pk, "room": locked.room_id})
+                "starts_at": starts_at.isoformat(), "practitioner": practitioner.pk, "room": locked.room_id},
+                **({"overrides": overridden} if overridden else {}))
             notifications.appointment_messages_moved(locked, old_starts_at=appointment.starts_at,
                                                      change_id=change.pk)
     except SlotTaken as exc:
@@ -237,12 +368,14 @@ def appointment_reschedule(
 
 
 class CourseNotBooked(BookingError):
-    """One date of a course could not be booked, so none was. ``starts_at`` names the date."""
+    """One date of a course could not be booked, so none was. ``starts_at`` names the date; ``warning`` is
+    set when the desk could confirm it (``DeskWarning``) and book the course again with its code."""
 
-    def __init__(self, message: str, *, starts_at: datetime, taken: bool):
+    def __init__(self, message: str, *, starts_at: datetime, taken: bool, warning: DeskWarning | None = None):
         super().__init__(message)
         self.starts_at = starts_at
         self.taken = taken
+        self.warning = warning
 
 
 def course_book(
@@ -254,8 +387,11 @@ def course_book(
     starts: list[datetime],
     description: str,
     actor=None,
+    via: str = BookedVia.ONLINE,
+    overrides: Collection[str] = (),
 ) -> Course:
-    """Book every session of a course, or none: one transaction, each date checked like a single booking.
+    """Book every session of a course, or none: one transaction, each date checked like a single booking
+    on the same channel (``via=PHONE``: the desk's bounds, as for a single phone booking).
 
     Raises ``CourseNotBooked`` naming the first date that failed; nothing is written then.
     """
@@ -265,20 +401,21 @@ def course_book(
         raise BookingError("Two sessions of the course are at the same time. Please choose another time.")
     starts = sorted(starts)
     with transaction.atomic():
+        _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner)
         course = Course.objects.create(client=client, service=service, practitioner=practitioner,
                                        sessions=len(starts), description=description[:120])
         for start in starts:
             try:
                 appointment_book(client=client, service=service, practitioner=practitioner, starts_at=start,
-                                 location=location, actor=actor, course=course)
+                                 location=location, actor=actor, course=course, via=via, overrides=overrides)
             except BookingError as exc:
                 # Leaving the atomic block with an exception rolls back every session booked so far.
                 when = f"{start.astimezone(location.tz):%A %d %B at %H:%M}"
                 taken = isinstance(exc, SlotTaken)
                 reason = ("was just taken by someone else. Please choose another time for it." if taken
                           else f"cannot be booked: {exc.message}")
-                raise CourseNotBooked(f"Nothing was booked: the session on {when} {reason}",
-                                      starts_at=start, taken=taken) from exc
+                raise CourseNotBooked(f"Nothing was booked: the session on {when} {reason}", starts_at=start,
+                                      taken=taken, warning=exc if isinstance(exc, DeskWarning) else None) from exc
         notifications.client_messages_plan(client=client)  # once for the whole course
     return course
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("service/<slug:slug>/times/", views.times, name="times"),
     path("service/<slug:slug>/review/", views.review, name="review"),
     path("service/<slug:slug>/course/", views.course, name="course"),
+    path("service/<slug:slug>/course/for/<int:client_pk>/", views.course_for_client, name="course_for_client"),
     path("appointments/<int:pk>/", views.booked, name="booked"),
     path("appointments/<int:pk>/calendar.ics", views.appointment_calendar, name="appointment_ics"),
     path("appointments/<int:pk>/reschedule/", views.reschedule, name="reschedule"),

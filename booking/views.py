@@ -25,12 +25,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.accounts.models import Role, User
 from clinic.accounts.permissions import Cap, has_cap, require
+from clinic.core.http import strip_control
 from intake.models import IntakeSubmission, SubmissionStatus
 
 from . import ics, selectors, services
 from .forms import CancelForm, CourseForm, RescheduleForm, SlotForm, format_start, parse_day
-from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Course, Location, Practitioner, Service
+from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, BookedVia, Course, Location, Practitioner, Service
 from .selectors import Slot
 
 ANY = "any"
@@ -192,7 +194,7 @@ def _review_url(service: Service, slot: Slot, *, any_practitioner: bool) -> str:
 
 def start(request):
     """Step 1 (public): choose a treatment."""
-    slug = request.GET.get("service")
+    slug = strip_control(request.GET.get("service", ""))  # a NUL would be a 500 on PostgreSQL
     if slug and Service.objects.filter(slug=slug, is_active=True, bookable_online=True).exists():
         return redirect("booking:practitioners", slug=slug)
     services_qs = Service.objects.filter(is_active=True, bookable_online=True).order_by("duration_minutes")
@@ -498,29 +500,50 @@ def _course_starts(request, plan: list[selectors.CourseDate]) -> tuple[list[date
 
 @require(Cap.BOOK_ONLINE)
 def course(request, slug: str):
+    """A client books a course for themselves (online rules: notice, horizon, online services only)."""
+    return _course_page(request, service=_service_or_404(slug), client=request.user, staff=False)
+
+
+@require(Cap.MANAGE_APPOINTMENTS)
+def course_for_client(request, slug: str, client_pk: int):
+    """The front desk or the manager books a course for a client: the desk's bounds (no online notice or
+    horizon, any active service), as for a single phone booking."""
+    service = get_object_or_404(Service, slug=slug, is_active=True)
+    client = get_object_or_404(User, pk=client_pk, role=Role.CLIENT, is_active=True)
+    return _course_page(request, service=service, client=client, staff=True)
+
+
+def _overrides(request, *, chosen: str) -> list[str]:
+    """The warnings the desk confirmed ("... anyway"), honoured only for the choice they were shown for."""
+    if request.POST.get("warned") != chosen:
+        return []
+    return request.POST.get("override", "").split()
+
+
+def _course_page(request, *, service: Service, client, staff: bool):
     """Plan a course (weekdays + time + count), see which dates work, pick alternatives, book all or none."""
-    service = _service_or_404(slug)
     location, locations = _location_for(request, service)
     people = selectors.bookable_practitioners(service=service, location=location).select_related("user")
     data = request.POST if request.method == "POST" else (request.GET if "sessions" in request.GET else None)
     today = selectors.local_today(location)
     form = CourseForm(data, practitioners=people, today=today, horizon_days=request.clinic.booking_horizon_days,
-                      initial={"first_day": today + timedelta(days=1), "sessions": 10})
-    context: dict = {"service": service, "location": location, "locations": locations, "form": form}
+                      staff=staff, initial={"first_day": today + timedelta(days=1), "sessions": 10})
+    context: dict = {"service": service, "location": location, "locations": locations, "form": form,
+                     "staff": staff, "client": client}
     if data is None or not form.is_valid():
         return render(request, "booking/course.html", context)
     cleaned = form.cleaned_data
     plan = selectors.course_plan(service=service, practitioner=cleaned["practitioner"], location=location,
                                  first_day=cleaned["first_day"], weekdays=cleaned["weekdays"], at=cleaned["at"],
-                                 sessions=cleaned["sessions"])
+                                 sessions=cleaned["sessions"], staff=staff)
     tz = location.tz
     rows = [{"index": i, "item": item, "day": item.day, "wanted": _local(item.wanted, location),
-             "wanted_value": format_start(item.wanted),
+             "wanted_value": format_start(item.wanted), "chosen": request.POST.get(f"start_{i}", ""),
              "alternatives": [(format_start(s.start), s.start.astimezone(tz)) for s in item.alternatives]}
             for i, item in enumerate(plan)]
     context.update({"plan": rows, "clashes": sum(not item.free for item in plan),
                     "bookable": all(item.free or item.alternatives for item in plan)})
-    problem = selectors.client_service_problem(client=request.user, service=service,
+    problem = selectors.client_service_problem(client=client, service=service, staff=staff,
                                                starts_at=min(item.wanted for item in plan) if plan else None)
     if problem:
         context.update(error=problem, bookable=False, client_problem=True)
@@ -531,13 +554,25 @@ def course(request, slug: str):
         context["error"] = "Please choose a time for every date marked \u201cneeds another time\u201d."
         context["missing"] = set(missing)
         return render(request, "booking/course.html", context)
+    chosen = " ".join(format_start(start) for start in starts)
+    overrides = _overrides(request, chosen=chosen) if staff else []
     try:
-        booked_course = services.course_book(client=request.user, service=service,
-                                             practitioner=cleaned["practitioner"], location=location,
-                                             starts=starts, description=form.description(), actor=request.user)
+        booked_course = services.course_book(
+            client=client, service=service, practitioner=cleaned["practitioner"], location=location,
+            starts=starts, description=form.description(), actor=request.user,
+            via=BookedVia.PHONE if staff else BookedVia.ONLINE, overrides=overrides)
+    except services.CourseNotBooked as exc:
+        context["error"] = exc.message
+        if staff and exc.warning is not None:
+            # Shown as a warning the desk may confirm; the chosen times are posted again with the override.
+            context.update(warning=True, warned=chosen, override=" ".join([*overrides, exc.warning.code]))
+        return render(request, "booking/course.html", context)
     except services.BookingError as exc:
         context["error"] = exc.message
         return render(request, "booking/course.html", context)
+    if staff:
+        messages.success(request, f"Course booked for {client.full_name}: {booked_course.description}.")
+        return redirect("frontdesk:client", pk=client.pk)
     return redirect("booking:course_booked", pk=booked_course.pk)
 
 

@@ -139,11 +139,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Behind a reverse proxy, set TRUSTED_PROXY_COUNT (how many proxies append to X-Forwarded-For) so that
-# lock-outs, consent records and the audit log see the client's address, not the proxy's.
+# lock-outs, consent records and the audit log see the client's address, not the proxy's. One function reads
+# it for all three (django-ipware is not installed, so axes' own AXES_IPWARE_* settings would do nothing).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+AXES_CLIENT_IP_CALLABLE = "clinic.core.http.client_ip"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # seconds
 
 # --- I18N / time ----------------------------------------------------------------------------
@@ -177,6 +176,9 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "clinic.core.mail.OutboxEmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+# With no mail server (the in-app outbox), each signed-in person reads the emails and texts sent to them under
+# "My emails", so a newcomer can click their own confirmation link. Never with a real mail backend.
+OWN_INBOX = EMAIL_BACKEND == "clinic.core.mail.OutboxEmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from booking.models import Location, Practitioner, Service, Weekday
 from clinic.accounts.models import User
+from clinic.core.http import strip_control
 
 from .models import TimeOfDay
 
@@ -43,10 +44,18 @@ class SlotField(forms.CharField):
         return parsed
 
 
+class SearchField(forms.CharField):
+    """Free text for a search box. Control characters are dropped before validation: a pasted or tampered NUL
+    is not worth an error, and PostgreSQL would refuse it in the query (a 500)."""
+
+    def to_python(self, value):
+        return super().to_python(strip_control(value) if isinstance(value, str) else value)
+
+
 class ClientSearchForm(forms.Form):
-    q = forms.CharField(label="Search clients", required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"placeholder": "Name, email or phone", "autocomplete": "off",
-                                                      "type": "search"}))
+    q = SearchField(label="Search clients", required=False, max_length=100,
+                    widget=forms.TextInput(attrs={"placeholder": "Name, email or phone", "autocomplete": "off",
+                                                  "type": "search"}))
 
 
 class ClientQuickCreateForm(forms.Form):

@@ -2,8 +2,9 @@
 
 Everything on the grid is placed in minutes from the top of its day. A day's axis is *elapsed*
 time from the first wall-clock hour shown, so a daylight-saving day really has 23 or 25 hours
-and its 10:00 appointment sits where 10:00 really is. ``calendar_grid`` loads everything in a
-fixed number of queries (one per table) whatever the number of appointments, then works in memory.
+and its 10:00 appointment sits where 10:00 really is. ``calendar_grid`` reads the location's
+schedule with the availability engine's loader (``booking.selectors.schedule_load``: one query per
+table, whatever the number of appointments), then works in memory.
 """
 
 from __future__ import annotations
@@ -13,22 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.utils import timezone
 
-from booking.models import (
-    ACTIVE_STATUSES,
-    Appointment,
-    Break,
-    Location,
-    OpeningHours,
-    Practitioner,
-    Room,
-    TimeOff,
-    WorkingHours,
-)
-from booking.selectors import wall_clock_to_utc
-from intake.selectors import intake_statuses
+from booking.models import Appointment, Location, Practitioner, Room, TimeOff
+from booking.selectors import Schedule, schedule_load, wall_clock_to_utc
+from intake.selectors import IntakeStatus, statuses_on_dates
 
 PRACTITIONERS, ROOMS = "practitioners", "rooms"
 DEFAULT_HOURS = (8 * 60, 20 * 60)  # shown when nobody works that day
@@ -64,7 +54,7 @@ class Block:
     buffer: int  # minutes of clean-up after the session, drawn as a tail
     local_start: datetime
     local_end: datetime
-    intake: object | None = None  # intake.selectors.IntakeStatus
+    intake: IntakeStatus | None = None  # judged on the session's own date
     lane: int = 0
     lanes: int = 1
 
@@ -137,54 +127,15 @@ class Grid:
         return [(axis, by_day[axis.day]) for axis in self.days]
 
 
-@dataclass
-class _Loaded:
-    practitioners: list[Practitioner]
-    rooms: list[Room]
-    hours: dict[tuple[int, int], list[tuple[time, time]]]
-    opening: dict[int, list[tuple[time, time]]]
-    breaks: dict[tuple[int, int], list[tuple[time, time]]]
-    time_off: dict[int | None, list[TimeOff]]  # practitioner id, None for closures
-    appointments: list[Appointment]
-
-
-def _load(*, location: Location, first: date, last: date, show_cancelled: bool) -> _Loaded:
-    tz = location.tz
-    practitioners = list(Practitioner.objects.filter(is_active=True, locations=location).select_related("user"))
-    ids = [p.pk for p in practitioners]
-    rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name"))
-    hours: dict = defaultdict(list)
-    for wh in WorkingHours.objects.filter(location=location, practitioner_id__in=ids).order_by("start"):
-        hours[(wh.practitioner_id, wh.weekday)].append((wh.start, wh.end))
-    opening: dict = defaultdict(list)
-    for oh in OpeningHours.objects.filter(location=location).order_by("opens"):
-        opening[oh.weekday].append((oh.opens, oh.closes))
-    breaks: dict = defaultdict(list)
-    for br in Break.objects.filter(practitioner_id__in=ids).order_by("start"):
-        breaks[(br.practitioner_id, br.weekday)].append((br.start, br.end))
-    lo, hi = wall_to_utc(first, 0, tz), wall_to_utc(last, 24 * 60, tz)
-    time_off: dict = defaultdict(list)
-    for off in TimeOff.objects.filter(
-        Q(practitioner_id__in=ids) | Q(practitioner=None, location=location) | Q(practitioner=None, location=None),
-        starts_at__lt=hi, ends_at__gt=lo,
-    ):
-        time_off[off.practitioner_id].append(off)
-    appointments = Appointment.objects.filter(location=location, starts_at__lt=hi, blocked_until__gt=lo)
-    if not show_cancelled:
-        appointments = appointments.filter(status__in=ACTIVE_STATUSES)
-    appointments = appointments.select_related("client", "service", "practitioner__user", "room").order_by(
-        "starts_at", "pk")
-    return _Loaded(practitioners, rooms, hours, opening, breaks, time_off, list(appointments))
-
-
-def _visible_minutes(data: _Loaded, days: list[date], tz: ZoneInfo, shown_practitioners: set[int]) -> tuple[int, int]:
+def _visible_minutes(data: Schedule, appointments: list[Appointment], days: list[date], tz: ZoneInfo,
+                     shown_practitioners: set[int]) -> tuple[int, int]:
     """Wall-clock range shown: from the earliest opening or working hour to the latest, widened
     to include any appointment, in whole hours."""
     weekdays = {d.weekday() for d in days}
     spans = [(_minutes(s), _minutes(e)) for wd in weekdays for s, e in data.opening.get(wd, [])]
     spans += [(_minutes(s), _minutes(e)) for (pid, wd), items in data.hours.items()
               if wd in weekdays and pid in shown_practitioners for s, e in items]
-    for appointment in data.appointments:
+    for appointment in appointments:
         start, end = appointment.starts_at.astimezone(tz), appointment.blocked_until.astimezone(tz)
         end_minute = 24 * 60 if end.date() > start.date() else _minutes(end.time())
         spans.append((_minutes(start.time()), end_minute))
@@ -261,15 +212,17 @@ def calendar_grid(
     now = now or timezone.now()
     tz = location.tz
     dates = [start_date + timedelta(days=i) for i in range(days)]
-    data = _load(location=location, first=dates[0], last=dates[-1], show_cancelled=show_cancelled)
+    data = schedule_load(location=location, start=wall_to_utc(dates[0], 0, tz),
+                         end=wall_to_utc(dates[-1], 24 * 60, tz), with_cancelled=show_cancelled, with_details=True)
     practitioners = [p for p in data.practitioners if not practitioner_ids or p.pk in practitioner_ids]
     rooms = [r for r in data.rooms if not room_ids or r.pk in room_ids]
     shown_p, shown_r = {p.pk for p in practitioners}, {r.pk for r in rooms}
-    appointments = [a for a in data.appointments
-                    if (not practitioner_ids or a.practitioner_id in shown_p)
+    # Only this location's sessions are drawn (the loader also returns the practitioners' sessions elsewhere).
+    appointments = [a for a in data.appointments if a.location_id == location.pk
+                    and (not practitioner_ids or a.practitioner_id in shown_p)
                     and (not room_ids or a.room_id in shown_r)]
 
-    lo, hi = (0, 24 * 60) if full_day else _visible_minutes(data, dates, tz, shown_p)
+    lo, hi = (0, 24 * 60) if full_day else _visible_minutes(data, appointments, dates, tz, shown_p)
     today = now.astimezone(tz).date()
     axes = []
     for day in dates:
@@ -278,11 +231,13 @@ def calendar_grid(
             axis.now_top = axis.offset(now)
         axes.append(axis)
 
-    statuses = intake_statuses(client_ids=sorted({a.client_id for a in appointments}), on_date=dates[0])
+    # Each session judged on its own date: a screening wait ending on Wednesday stops Monday's session,
+    # not Thursday's.
+    statuses = statuses_on_dates(sessions={(a.client_id, a.starts_at.astimezone(tz).date()) for a in appointments})
     columns: dict[tuple[date, int], Column] = {}
     for axis in axes:
         weekday = axis.day.weekday()
-        closures = _off_shades(axis, data.time_off.get(None, []), "closed", "Clinic closed")
+        closures = _off_shades(axis, data.closures, "closed", "Clinic closed")
         if mode == ROOMS:
             # No opening hours at all: no restriction; hours on other days only: closed today.
             work = (_interval_shades(axis, data.opening.get(weekday, []), tz, "work") if data.opening
@@ -314,7 +269,7 @@ def calendar_grid(
         column.blocks.append(Block(
             appointment=appointment, top=placed[0], height=placed[1], buffer=max(0, buffer_end - sum(placed)),
             local_start=local_start, local_end=appointment.ends_at.astimezone(tz),
-            intake=statuses.get(appointment.client_id)))
+            intake=statuses.get((appointment.client_id, local_start.date()))))
     for column in columns.values():
         _assign_lanes(column.blocks)
 

@@ -188,7 +188,7 @@ def appointment_history(*, appointment: Appointment) -> list[HistoryLine]:
 def _describe(event: AppointmentEvent, tz, names: dict, rooms: dict) -> str:
     d = event.details or {}
     if event.action == "booked" and "via" in d:
-        how = "by the front desk" if d.get("via") == "phone" else "online"
+        how = {"phone": "by the front desk", "waitlist": "from a waitlist offer"}.get(d.get("via"), "online")
         return f"Booked {how} for {_when(d.get('starts_at'), tz)}"
     if event.action == "rescheduled":
         old, new = d.get("old", {}), d.get("new", {})

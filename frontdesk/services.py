@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from booking import selectors as booking_selectors
 from booking.models import Appointment, AppointmentStatus, BookedVia, Location, Practitioner, Service
-from booking.services import BookingError, SlotTaken, appointment_book
+from booking.services import BookingError, SlotTaken, SlotUnavailable, appointment_book
 from clinic.accounts.models import Role, User
 from clinic.accounts.services import user_create
 from clinic.core.models import ClinicSettings
@@ -224,11 +224,12 @@ def waitlist_offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) 
             if not WaitlistOffer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING, expires_at__gt=now).update(
                     status=OfferStatus.ACCEPTED, responded_at=now):
                 raise OfferUnavailable("This offer is no longer open.")
-            # The clinic made this offer, so staff rules apply (no online minimum notice), never overlap.
+            # The clinic made this offer, so staff bounds apply (no online minimum notice); the schedule
+            # (hours, time off, closures) and the no-overlap rules are checked again as on every path.
             appointment = appointment_book(
                 client=entry.client, service=entry.service, practitioner=opening.practitioner,
-                starts_at=opening.starts_at, location=opening.location, actor=entry.client, via=BookedVia.PHONE,
-                desk_note=WAITLIST_NOTE)
+                starts_at=opening.starts_at, location=opening.location, actor=entry.client,
+                via=BookedVia.WAITLIST, desk_note=WAITLIST_NOTE)
             WaitlistOffer.objects.filter(pk=offer.pk).update(appointment=appointment)
             WaitlistEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.BOOKED, appointment=appointment,
                                                              closed_at=now)
@@ -242,6 +243,15 @@ def waitlist_offer_accept(*, offer: WaitlistOffer, now: datetime | None = None) 
         # The time went another way (e.g. the desk booked it): nobody on the waitlist can have it.
         waitlist_opening_close(opening=opening, now=now)
         raise OfferUnavailable("Sorry, this time is no longer free.") from exc
+    except SlotUnavailable as exc:
+        # The schedule changed since the offer (time off, a closure, new hours): nobody can have this time.
+        # Its offers are withdrawn, not "gone": nobody else took it, so nobody is told so.
+        with transaction.atomic():
+            WaitlistOpening.objects.filter(pk=opening.pk, status=OpeningStatus.OPEN).update(
+                status=OpeningStatus.CLOSED, closed_at=now)
+            WaitlistOffer.objects.filter(opening=opening, status=OfferStatus.PENDING).update(
+                status=OfferStatus.WITHDRAWN, responded_at=now)
+        raise OfferUnavailable("Sorry, this time is no longer available.") from exc
     except BookingError as exc:
         # Something about this booking changed since the offer (the client's record, the practitioner's
         # day): this offer lapses and the time goes to the next in line if it still suits them.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -30,6 +31,10 @@ class ClinicLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_redirect_url(self) -> str:
+        # The clinic's one rule for ``next`` (a path on this site); "" sends the user to their landing page.
+        return safe_next(self.request, "") or ""
+
 
 def signup(request):
     if request.user.is_authenticated:
@@ -48,6 +53,9 @@ def signup(request):
             login(request, user, backend="clinic.accounts.backends.EmailBackend")
             messages.success(request, f"Welcome, {user.first_name}. We have emailed a link to confirm "
                              f"{user.email}: please click it so we can confirm your bookings.")
+            if settings.OWN_INBOX:
+                messages.info(request, "This clinic runs without a mail server: open My emails, under your name "
+                              "at the top right, to read it.")
             return redirect(safe_next(request) or "accounts:landing")
     return render(request, "accounts/signup.html", {"form": form})
 

@@ -1,21 +1,10 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
+from clinic.core.http import client_ip
+
 from .models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    """The client's address; behind TRUSTED_PROXY_COUNT proxies, the one they recorded (never a
-    spoofable left-most X-Forwarded-For entry)."""
-    if request is None:
-        return None
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if ip.strip()]
-    if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(*, actor, action: str, obj: models.Model, subject=None, request=None) -> AuditEvent:

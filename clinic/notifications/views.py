@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.accounts.permissions import Cap, require
-from clinic.core.http import safe_next
+from clinic.core.http import safe_next, strip_control
 
 from . import services
 from .models import RESENDABLE, Message, MessageState
@@ -82,7 +82,7 @@ def _counts() -> dict[str, int]:
 @require(Cap.MANAGE_MESSAGES)
 def message_list(request):
     tab = TABS_BY_SLUG.get(request.GET.get("state", ""), TABS[0])
-    query = request.GET.get("q", "").strip()[:100]
+    query = strip_control(request.GET.get("q", "")).strip()[:100]  # a NUL would be a 500 on PostgreSQL
     now = timezone.now()
     queryset = _messages_for(tab, now)
     if query:

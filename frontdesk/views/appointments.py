@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -185,6 +186,28 @@ def _alternatives(exc: booking_services.BookingError, location: Location):
             for s in alternatives]
 
 
+def _overrides(request) -> list[str]:
+    """The warnings the desk confirmed ("Book anyway"), honoured only for the time they were shown for."""
+    if request.method != "POST" or request.POST.get("warned") != request.POST.get("slot"):
+        return []
+    return request.POST.get("override", "").split()
+
+
+def _warning(request, exc: booking_services.DeskWarning, *, label: str) -> dict:
+    """What the page needs to offer "... anyway": the codes to post (earlier ones kept) and the time warned about."""
+    return {"label": label, "override": " ".join([*_overrides(request), exc.code]),
+            "warned": request.POST.get("slot", "")}
+
+
+def _keep_choice(warning: dict | None, groups: list, location: Location) -> list[tuple[str, str]]:
+    """After a warning the chosen time must stay selectable, even when it is not among the day's free times."""
+    value = (warning or {}).get("warned")
+    parsed = parse_slot(value) if value else None
+    if parsed is None or any(value == v for _p, slots in groups for v, _label in slots):
+        return []
+    return [(value, f"{parsed[1].astimezone(location.tz):%a %d %b %H:%M} (chosen)")]
+
+
 def _chosen_practitioner(slot: tuple[int, datetime]) -> Practitioner:
     """The practitioner of the chosen slot; ``BookingError`` if they are gone (a stale page)."""
     chosen = Practitioner.objects.filter(pk=slot[0], is_active=True).select_related("user").first()
@@ -206,7 +229,8 @@ def _client_step(request, location: Location | None):
     """Step 1 of a phone booking: find the client or create them."""
     search = ClientSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    carry = {k: v for k, v in request.GET.items() if k in ("location", "date", "practitioner", "at", "service")}
+    carry = {k: v for k, v in request.GET.items()
+             if k in ("location", "date", "practitioner", "at", "service", "course")}
     context = {"search": search, "query": query, "results": list(client_search(query=query)) if query else [],
                "create_form": ClientQuickCreateForm(), "carry": carry, "carry_query": urlencode(carry),
                "location": location}
@@ -240,6 +264,9 @@ def book(request):
     if not str(client_id).isdigit():
         raise Http404
     client = get_object_or_404(User, pk=client_id, role=Role.CLIENT, is_active=True)
+    course_url = _course_url(request.GET.get("course", ""), client=client, location=location)
+    if course_url and request.method == "GET":
+        return redirect(course_url)  # "Book a course" on the booking pages: the client is chosen now
     today = timezone.localdate(timezone=location.tz)
     is_new_client = not Appointment.objects.filter(client=client).exclude(
         status=AppointmentStatus.CANCELLED).exists()
@@ -251,7 +278,7 @@ def book(request):
     data = _schedule_data(request, {"service": getattr(first_service, "pk", ""), "date": today.isoformat(),
                                     "practitioner": ""})
     form = BookingForm(data, location=location)
-    error, alternatives, groups = None, [], []
+    error, alternatives, groups, warning = None, [], [], None
     valid = form.is_valid()
     if _can_list_slots(form):
         service, practitioner = form.cleaned_data["service"], form.cleaned_data["practitioner"]
@@ -260,8 +287,10 @@ def book(request):
             try:
                 appointment = booking_services.appointment_book(
                     client=client, service=service, practitioner=_chosen_practitioner(slot), starts_at=slot[1],
-                    location=location,
-                    actor=request.user, via=BookedVia.PHONE, desk_note=form.cleaned_data["desk_note"])
+                    location=location, actor=request.user, via=BookedVia.PHONE,
+                    desk_note=form.cleaned_data["desk_note"], overrides=_overrides(request))
+            except booking_services.DeskWarning as exc:
+                error, warning = exc.message, _warning(request, exc, label="Book anyway")
             except booking_services.BookingError as exc:
                 error, alternatives = exc.message, _alternatives(exc, location)
             else:
@@ -269,9 +298,11 @@ def book(request):
                 return redirect(safe_next(request, _calendar_url(appointment)))
         groups = _group(_slots(service=service, location=location, day=form.cleaned_data["date"],
                                practitioner=practitioner), location)
+        alternatives = alternatives or _keep_choice(warning, groups, location)
     context = {
         "client": client, "form": form, "location": location, "groups": groups, "error": error,
-        "alternatives": alternatives, "intake": intake_statuses(client_ids=[client.pk]).get(client.pk),
+        "warning": warning, "alternatives": alternatives,
+        "intake": intake_statuses(client_ids=[client.pk]).get(client.pk),
         "selected": data.get("slot") or _preselect(request, location),
         "is_new_client": is_new_client,
         "first_visit_warning": wants_initial and form.cleaned_data.get("service") is not None
@@ -281,6 +312,17 @@ def book(request):
     if is_htmx(request) and request.method == "GET":
         return render(request, "frontdesk/_slots.html", context)
     return render(request, "frontdesk/book.html", context)
+
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _course_url(slug: str, *, client: User, location: Location) -> str | None:
+    """The course page for this client, when ``slug`` names an active service; else None."""
+    if not slug or not _SLUG.fullmatch(slug) or not Service.objects.filter(slug=slug, is_active=True).exists():
+        return None
+    url = reverse("booking:course_for_client", args=[slug, client.pk])
+    return f"{url}?{urlencode({'location': location.pk})}"
 
 
 @require(Cap.MANAGE_APPOINTMENTS)
@@ -297,7 +339,7 @@ def appointment_move(request, pk: int):
     local = appointment.starts_at.astimezone(location.tz)
     data = _schedule_data(request, {"date": local.date().isoformat(), "practitioner": appointment.practitioner_id})
     form = MoveForm(data, location=location, service=appointment.service)
-    error, alternatives, groups = None, [], []
+    error, alternatives, groups, warning = None, [], [], None
     valid = form.is_valid()
     if _can_list_slots(form):
         slot = form.cleaned_data.get("slot")
@@ -305,7 +347,15 @@ def appointment_move(request, pk: int):
             try:
                 booking_services.appointment_reschedule(appointment=appointment, starts_at=slot[1],
                                                         actor=request.user, practitioner=_chosen_practitioner(slot),
-                                                        by_staff=True)
+                                                        by_staff=True, overrides=_overrides(request))
+            except booking_services.DeskWarning as exc:
+                # Nothing changed; the desk may confirm ("Move anyway", or a confirm dialog after a drop).
+                error, warning = exc.message, _warning(request, exc, label="Move anyway")
+                appointment.refresh_from_db()
+                if wants_json:
+                    return JsonResponse({"ok": False, "message": error, "confirm": warning["label"],
+                                         "override": warning["override"], "warned": warning["warned"]},
+                                        status=409)
             except booking_services.BookingError as exc:
                 # Nothing changed: the transaction rolled back and the appointment keeps its time.
                 error, alternatives = exc.message, _alternatives(exc, location)
@@ -322,9 +372,10 @@ def appointment_move(request, pk: int):
                 return redirect(safe_next(request, _calendar_url(appointment)))
         groups = _group(_slots(service=appointment.service, location=location, day=form.cleaned_data["date"],
                                practitioner=form.cleaned_data["practitioner"], ignore_pk=appointment.pk), location)
+        alternatives = alternatives or _keep_choice(warning, groups, location)
     if wants_json and not valid:
         return JsonResponse({"ok": False, "message": "Please choose one of the free times shown."}, status=400)
-    context = {"appointment": appointment, "form": form, "groups": groups, "error": error,
+    context = {"appointment": appointment, "form": form, "groups": groups, "error": error, "warning": warning,
                "alternatives": alternatives, "location": location, "tzname": location.time_zone,
                "selected": data.get("slot") or "",
                "current": slot_value(appointment.practitioner_id, appointment.starts_at),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from booking.models import AppointmentStatus, Location
 from clinic.accounts.permissions import Cap, has_cap, require
+from intake.selectors import intake_badges
 
 from ..forms import parse_date
 from ..grid import PRACTITIONERS, ROOMS, calendar_grid
@@ -82,19 +83,6 @@ STATUS_BADGE = {
 MOVABLE = (AppointmentStatus.BOOKED, AppointmentStatus.PENDING)
 
 
-def intake_badges(intake) -> list[tuple[str, str]]:
-    """The short badges a calendar block shows for an intake status (never any answers)."""
-    if intake is None:
-        return []
-    if intake.status == "missing":
-        return [("danger", "Intake missing")]
-    if intake.status == "draft":
-        return [("warning", "Intake unfinished")]
-    if intake.needs_review:
-        return [("danger", "Flags to review")]
-    return []
-
-
 def _decorate(grid, *, can_manage: bool, back: str) -> None:
     """Everything a block shows, as plain strings: a week holds hundreds of blocks, and one lookup per
     value keeps the template fast (see bench/front_desk_calendar.py)."""
@@ -117,6 +105,7 @@ def _decorate(grid, *, can_manage: bool, back: str) -> None:
             b.detail_line = f"{a.service.name} · {where}"
             b.title = f"{start}–{end} {b.client_name} · {a.service.name} · {a.practitioner} · {a.room.name} · " \
                       f"{labels[a.status]}"
+            # The intake's badges in one vocabulary, day or week: each block's status is judged on its own date.
             b.badges = ([("info", "1st visit")] if a.is_first_visit else []) + intake_badges(b.intake) + \
                 ([("danger", "Late cancel")] if a.late_cancellation else [])
 

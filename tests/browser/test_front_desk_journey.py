@@ -91,6 +91,10 @@ def test_a_front_desk_day(page, live_server, log_in, screenshot):
     page.locator("#fd-slots fieldset", has_text="Li Wei").get_by_text("09:00", exact=True).click()
     screenshot(page, "front-desk-phone-booking")
     page.get_by_role("button", name="Book this time").click()
+    # A new client's first visit should be the initial consultation: the desk is warned and books knowingly.
+    page.get_by_text("initial consultation", exact=False).first.wait_for()
+    assert not Appointment.objects.filter(client__email="nina@example.com").exists()
+    page.get_by_role("button", name="Book anyway").click()
     page.get_by_text("Booked: Nina Phone").wait_for()
     nina_session = Appointment.objects.get(client__email="nina@example.com")
     assert nina_session.booked_via == "phone" and nina_session.status == AppointmentStatus.BOOKED

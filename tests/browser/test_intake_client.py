@@ -26,7 +26,7 @@ def test_a_new_client_completes_the_intake_and_consent_on_a_phone(phone_page, li
     page.get_by_test_id("start-intake").click()
 
     # 1. About you and your skin
-    expect(page.get_by_text("Step 1 of 9")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 12")).to_be_visible()
     page.get_by_text("Combination (oily in places)").click()
     page.get_by_label("Which products do you use on your face most days?").fill("Cleanser, SPF 50")
     _answer_every_question_with_the_first_option(page)
@@ -43,20 +43,41 @@ def test_a_new_client_completes_the_intake_and_consent_on_a_phone(phone_page, li
     acne.locator("select").select_option(label="1 to 5 years")
     _continue(page)
 
-    # 3. TCM signals on the 5-point scale
+    # 3-4. TCM signals on the 5-point scale
     expect(page.get_by_role("heading", name="How your body feels")).to_be_visible()
-    for item in page.locator("fieldset[data-question^=ht_]").all():
-        item.get_by_text("Often").click()
     for item in page.locator("fieldset[data-question]").all():
-        if item.locator("input:checked").count() == 0:
-            item.get_by_text("Sometimes").click()
+        item.get_by_text("Sometimes", exact=True).click()
     screenshot(page, "intake-step")
     _continue(page)
+    expect(page.get_by_role("heading", name="Your skin and mood")).to_be_visible()
+    for item in page.locator("fieldset[data-question^=ht_]").all():
+        item.get_by_text("Often", exact=True).click()
+    for item in page.locator("fieldset[data-question]").all():
+        if item.locator("input:checked").count() == 0:
+            item.get_by_text("Sometimes", exact=True).click()
+    _continue(page)
 
-    # 4-7. Lifestyle, goals, health, medicines
-    for _ in range(4):
+    # 5-6. Lifestyle, goals
+    for _ in range(2):
         _answer_every_question_with_the_first_option(page)
         _continue(page)
+
+    # 7-8. Health (she has periods, so the cycle questions are asked), skin medicines and procedures
+    page.get_by_text("Yes, I have periods").click()
+    _answer_every_question_with_the_first_option(page)
+    _continue(page)
+    expect(page.get_by_role("heading", name="Skin medicines and cosmetic treatments")).to_be_visible()
+    _answer_every_question_with_the_first_option(page)
+    _continue(page)
+
+    # 9-10. Cycle and hormones, medicines
+    expect(page.get_by_role("heading", name="Your cycle and hormones")).to_be_visible()
+    expect(page.get_by_text("Step 9 of 12")).to_be_visible()
+    page.locator("fieldset[data-question=cycle_breakouts]").get_by_text("Most months", exact=True).click()
+    _answer_every_question_with_the_first_option(page)
+    _continue(page)
+    _answer_every_question_with_the_first_option(page)
+    _continue(page)
 
     # The check page, then consent
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
@@ -76,7 +97,8 @@ def test_a_new_client_completes_the_intake_and_consent_on_a_phone(phone_page, li
     screenshot(page, "intake-sent")
     submission = IntakeSubmission.objects.get(client=client)
     assert submission.status == "submitted" and submission.answers["acne"] == {"severity": 2, "duration": "1_5y"}
-    assert submission.scores["heat"] == 75.0
+    assert submission.scores["heat"] == 75.0 and submission.scores["lung_qi"] == 50.0
+    assert submission.answers["cycle_breakouts"] == "most"
     assert ConsentRecord.objects.get(submission=submission).typed_name == "Priya Shah"
 
 

@@ -18,7 +18,7 @@ MONDAY = at(2026, 3, 2, 8, 0)
 @time_machine.travel(MONDAY, tick=False)
 def test_the_history_says_who_did_what_and_when(desk, clinic, front_desk_user):
     chloe = ClientFactory(first_name="Chloe", last_name="Martin")
-    booked = booking_services.appointment_book(client=chloe, service=clinic.follow_up, practitioner=clinic.ana,
+    booked = booking_services.appointment_book(client=chloe, service=clinic.initial, practitioner=clinic.ana,
                                                starts_at=at(2026, 3, 2, 10), location=clinic.location,
                                                actor=front_desk_user, via=BookedVia.PHONE)
     with time_machine.travel(at(2026, 3, 2, 9, 55), tick=False):

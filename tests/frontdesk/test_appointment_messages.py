@@ -22,7 +22,7 @@ def test_the_desk_sees_what_went_and_what_is_planned(desk, clinic, front_desk_us
     with django_capture_on_commit_callbacks(execute=True):
         session = services.appointment_book(client=chloe, service=clinic.follow_up, practitioner=clinic.ana,
                                             starts_at=at(2026, 3, 5, 10), location=clinic.location,
-                                            actor=front_desk_user, via="phone")
+                                            actor=front_desk_user, via="phone", overrides={"first_visit"})
 
     page = desk.get(reverse("frontdesk:appointment", args=[session.pk]))
 

@@ -28,7 +28,8 @@ def test_it_books_inside_the_online_minimum_notice(desk, clinic, front_desk_user
                                                      django_capture_on_commit_callbacks):
     chloe = ClientFactory(first_name="Chloe", last_name="Martin", email_verified_at=None)
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(desk, chloe, clinic, clinic.ana, at(2026, 3, 2, 9), desk_note="Uses a wheelchair ramp")
+        response = _post(desk, chloe, clinic, clinic.ana, at(2026, 3, 2, 9), desk_note="Uses a wheelchair ramp",
+                         service=clinic.initial.pk)
     appointment = Appointment.objects.get(client=chloe)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('frontdesk:calendar')}?location={clinic.location.pk}&date=2026-03-02"
@@ -68,7 +69,8 @@ def test_an_htmx_change_returns_just_the_free_times(desk, clinic):
 def test_a_clash_shows_the_conflict_and_alternatives_and_books_nothing(desk, clinic, appointment):
     taken = appointment(at(2026, 3, 2, 10), practitioner=clinic.ana)
     chloe = ClientFactory()
-    response = _post(desk, chloe, clinic, clinic.ana, at(2026, 3, 2, 10, 30), desk_note="Parking at the back")
+    response = _post(desk, chloe, clinic, clinic.ana, at(2026, 3, 2, 10, 30), desk_note="Parking at the back",
+                     service=clinic.initial.pk)
     assert response.status_code == 200
     assert "that time was just taken" in response.context["error"]
     alternatives = [label for _value, label in response.context["alternatives"]]
@@ -138,7 +140,7 @@ def test_it_quick_creates_a_new_client_and_continues_to_their_booking(desk, clin
     assert nina.role == Role.CLIENT and not nina.has_usable_password() and not nina.email_verified
     assert response.status_code == 302
     assert response["Location"].startswith(f"{URL}?location={clinic.location.pk}&date=2026-03-03&client={nina.pk}")
-    booked = _post(desk, nina, clinic, clinic.ana, at(2026, 3, 3, 9))
+    booked = _post(desk, nina, clinic, clinic.ana, at(2026, 3, 3, 9), service=clinic.initial.pk)
     assert booked.status_code == 302
     appointment = Appointment.objects.get(client=nina)
     assert appointment.status == AppointmentStatus.BOOKED and appointment.is_first_visit

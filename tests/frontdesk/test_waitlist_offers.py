@@ -133,7 +133,7 @@ def test_the_first_accept_gets_it_and_the_others_are_told_it_is_gone(
     with django_capture_on_commit_callbacks(execute=True):
         booked = services.waitlist_offer_accept(offer=WaitlistOffer.objects.get(entry=ben))
     assert (booked.client, booked.starts_at, booked.practitioner) == (ben.client, TUESDAY_10, clinic.ana)
-    assert booked.status == AppointmentStatus.BOOKED and booked.booked_via == BookedVia.PHONE
+    assert booked.status == AppointmentStatus.BOOKED and booked.booked_via == BookedVia.WAITLIST
     assert booked.desk_note == "Booked from the waitlist"
     opening.refresh_from_db()
     assert opening.status == OpeningStatus.TAKEN
@@ -163,7 +163,7 @@ def test_a_time_booked_by_the_desk_meanwhile_is_gone_for_everyone(clinic, appoin
     opening = cancel(appointment(TUESDAY_10))
     booking_services.appointment_book(client=ClientFactory(), service=clinic.follow_up, practitioner=clinic.ana,
                                       starts_at=TUESDAY_10, location=clinic.location, actor=front_desk_user,
-                                      via=BookedVia.PHONE)
+                                      via=BookedVia.PHONE, overrides={"first_visit"})
     with pytest.raises(services.OfferUnavailable, match="no longer free"):
         services.waitlist_offer_accept(offer=WaitlistOffer.objects.get(entry=amy))
     opening.refresh_from_db()

@@ -88,18 +88,35 @@
     const minute = minuteAt(col, e.clientY, drag.grab);
     const body = new URLSearchParams({slot: col.dataset.practitioner + "@" + instant(col, minute).toISOString(),
       date: col.dataset.date, practitioner: col.dataset.practitioner, confirm: "1"});
+    move(drag.block.dataset.moveUrl, body);
+  });
+
+  // A warning the desk may override (e.g. the client already has a session then) asks first,
+  // then posts the same move again with the override; nothing is saved until then.
+  function move(url, body) {
     const token = document.querySelector("#fd-csrf input[name=csrfmiddlewaretoken]").value;
-    fetch(drag.block.dataset.moveUrl, {method: "POST", body: body, credentials: "same-origin",
+    fetch(url, {method: "POST", body: body, credentials: "same-origin",
       headers: {"X-CSRFToken": token, "Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        if (!data.ok && data.override) {
+          if (window.confirm(data.message + "\n\n" + data.confirm + "?")) {
+            body.set("override", data.override);
+            body.set("warned", data.warned);
+            move(url, body);
+            return;
+          }
+          flash("warning", data.message + " Nothing was changed.");
+          reloadGrid();
+          return;
+        }
         let text = data.message;
         if (!data.ok && data.alternatives && data.alternatives.length) {
           text += " Nearest free times: " + data.alternatives.join("; ") + ".";
         }
         flash(data.ok ? "success" : "danger", text);
+        reloadGrid();
       })
-      .catch(function () { flash("danger", "The move could not be saved. Nothing was changed."); })
-      .finally(reloadGrid);
-  });
+      .catch(function () { flash("danger", "The move could not be saved. Nothing was changed."); reloadGrid(); });
+  }
 })();
