@@ -7,6 +7,8 @@ calls the service too.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -81,12 +83,34 @@ class LocationAdmin(admin.ModelAdmin):
     inlines = [RoomInline, OpeningHoursInline]
 
 
+class CodeListField(forms.CharField):
+    """A list of screening flag codes typed as "blood_pressure, skin_infection" (stored as a JSON list)."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        codes = [code.strip() for code in (super().to_python(value) or "").replace("\n", ",").split(",")]
+        codes = [code for code in codes if code]
+        bad = [code for code in codes if not re.fullmatch(r"[a-z0-9_]+", code)]
+        if bad:
+            raise forms.ValidationError(f"“{bad[0]}” is not a flag code: use the codes shown on the intake, "
+                                        "e.g. blood_pressure, separated by commas.")
+        return list(dict.fromkeys(codes))
+
+
 class ServiceAdminForm(forms.ModelForm):
+    screening_codes = CodeListField(
+        required=False, label="Screening flags that apply",
+        help_text="Leave empty for facial acupuncture: every screening flag applies. For a service without facial "
+                  "needling, list the flag codes that still stop it, separated by commas (e.g. blood_pressure, "
+                  "acute_illness); the others, such as the waits after cosmetic procedures, are then ignored.")
+
     class Meta:
         model = Service
         fields = ["name", "slug", "description", "duration_minutes", "buffer_after_minutes", "price", "is_active",
                   "bookable_online", "new_clients_allowed", "is_initial_consultation", "requires_intake",
-                  "aftercare_note"]
+                  "screening_codes", "aftercare_note"]
 
     def clean_aftercare_note(self) -> str:
         # Browsers send textarea lines as CRLF; the email builder finds paragraphs at blank lines ("\n\n").
@@ -104,7 +128,7 @@ class ServiceAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "description", ("duration_minutes", "buffer_after_minutes"), "price",
                            "is_active"]}),
         ("Who may book", {"fields": ["bookable_online", "new_clients_allowed", "is_initial_consultation",
-                                     "requires_intake"]}),
+                                     "requires_intake", "screening_codes"]}),
         ("Aftercare email", {
             "fields": ["aftercare_note"],
             "description": "The advice every client gets by email after a session of this service; how long "

@@ -106,6 +106,11 @@ class Service(models.Model):
     new_clients_allowed = models.BooleanField(_("new clients may book"), default=True)
     requires_intake = models.BooleanField(_("needs a completed intake"), default=True)
     bookable_online = models.BooleanField(_("bookable online"), default=True)
+    # Codes of the intake's screening flags (e.g. "botox_date") that stop this service; empty: every flag does.
+    screening_codes = models.JSONField(
+        _("screening flags that apply"), default=list, blank=True,
+        help_text=_("Leave empty for facial acupuncture (every screening flag applies). For a service without "
+                    "facial needling, list the flag codes that still apply, e.g. [\"blood_pressure\"]."))
     aftercare_note = models.TextField(
         _("aftercare note"), default=DEFAULT_AFTERCARE, blank=True,
         help_text=_("Emailed to the client after each session of this service. Plain text; lines starting "

@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from clinic.core.models import ClinicSettings
 from clinic.notifications.models import Channel, Message, MessageKind, MessageState
-from clinic.notifications.registry import NotNeeded, Outgoing, register
+from clinic.notifications.registry import NotNeeded, Outgoing, on_tick, register
 from clinic.notifications.services import message_queue, messages_cancel
 
 from .ics import appointment_ics
@@ -242,6 +243,31 @@ def client_messages_plan(*, client, now: datetime | None = None) -> None:
         _apply(appointment, wanted, rows[appointment.pk], now)
 
 
+def messages_replan_request(*, now: datetime | None = None) -> None:
+    """Call inside the transaction of a change to when messages go (clinic or intake settings): records that
+    every upcoming session's messages must be re-planned, and asks a worker to do it once that commits. If the
+    broker is down the request to the worker is lost, not the re-plan: the beat does it while it is recorded."""
+    from .tasks import replan_messages  # tasks import this module
+
+    ClinicSettings.load()  # the row exists before it is updated
+    ClinicSettings.objects.update(messages_replan_requested_at=now or _now())
+    transaction.on_commit(lambda: replan_messages.delay(), robust=True)
+
+
+@on_tick
+def messages_replan_if_requested(*, now: datetime | None = None) -> int:
+    """Re-plan every upcoming session's messages if a settings change asked for it (``ClinicSettings.
+    messages_replan_requested_at``, written with the change). Run by the task the change enqueues and, in case
+    that task was lost, by the beat every minute until done."""
+    requested = ClinicSettings.load().messages_replan_requested_at
+    if requested is None:
+        return 0
+    count = messages_replan_all(now=now)
+    # Cleared only if no later change asked again meanwhile (its newer time stays and is re-planned next).
+    ClinicSettings.objects.filter(messages_replan_requested_at=requested).update(messages_replan_requested_at=None)
+    return count
+
+
 def messages_replan_all(*, now: datetime | None = None) -> int:
     """The clinic changed its message settings: re-plan every client with an upcoming session."""
     from clinic.accounts.models import User
@@ -298,6 +324,7 @@ def appointment_context(appointment: Appointment, clinic: ClinicSettings) -> dic
         "book_url": site + reverse("booking:start"),
         "profile_url": site + reverse("accounts:profile"),
         "intake_url": None,
+        "health_check_url": site + reverse("intake:health_check", args=[appointment.pk]),
     }
 
 
@@ -336,10 +363,12 @@ def _check_still_wanted(message: Message, appointment: Appointment, now: datetim
         raise NotNeeded("A later reminder for this session is due; one reminder is enough.")
 
 
-def _aftercare_context(appointment: Appointment) -> dict:
+def _aftercare_context(appointment: Appointment, *, addition: str | None = None) -> dict:
+    """``addition``: the practitioner's text as she is typing it (the preview); None reads the saved note."""
     from intake.models import TreatmentNote
 
-    note = TreatmentNote.objects.filter(appointment=appointment).values_list("aftercare_addition", flat=True).first()
+    note = addition if addition is not None else (
+        TreatmentNote.objects.filter(appointment=appointment).values_list("aftercare_addition", flat=True).first())
     text = appointment.service.aftercare_note.replace("\r\n", "\n").strip()  # a browser's line breaks
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     blocks = []
@@ -353,11 +382,28 @@ def _aftercare_context(appointment: Appointment) -> dict:
             "practitioner_first_name": appointment.practitioner.user.first_name}
 
 
+def _screening_context(appointment: Appointment) -> dict:
+    """A reminder for a session the screening gate holds back asks the client to get in touch (or to update an
+    old questionnaire) in plain words; never why."""
+    from . import screening
+
+    verdict = screening.verdict(client=appointment.client, service=appointment.service,
+                                day=appointment.local_starts_at.date(), appointment=appointment)
+    if verdict is None:
+        return {}
+    if verdict.stops:
+        return {"contact_first": True}
+    if verdict.renewal_due:
+        return {"renew_url": settings.SITE_URL + reverse("intake:my_intake")}
+    return {}
+
+
 def _sms(kind: str, context: dict) -> str:
     clinic = context["clinic"]
     if kind == MessageKind.REMINDER:
+        first = " Please contact us before your visit." if context.get("contact_first") else ""
         return (f"{clinic.name}: reminder of your {context['service']} on {context['short']} at "
-                f"{context['location'].name}. To change or cancel: {context['manage_url']} "
+                f"{context['location'].name}.{first} To change or cancel: {context['manage_url']} "
                 f"or call {context['location_phone']}.")
     return f"{clinic.name}: please check your email for a message about your appointment on {context['short']}."
 
@@ -378,6 +424,20 @@ def appointment_message_build(message: Message) -> Outgoing:
         context["intake_url"] = settings.SITE_URL + reverse("intake:my_intake")
     if kind == MessageKind.AFTERCARE:
         context |= _aftercare_context(appointment)
+    if kind == MessageKind.REMINDER:
+        context |= _screening_context(appointment)
+    return _render(kind, appointment, context, clinic)
+
+
+def aftercare_preview(*, appointment: Appointment, addition: str) -> Outgoing:
+    """The aftercare email exactly as the client would receive it with this addition: the same context and
+    templates as the message itself, without the checks that decide whether it still goes."""
+    clinic = ClinicSettings.load()
+    context = appointment_context(appointment, clinic) | _aftercare_context(appointment, addition=addition)
+    return _render(MessageKind.AFTERCARE, appointment, context, clinic)
+
+
+def _render(kind: str, appointment: Appointment, context: dict, clinic: ClinicSettings) -> Outgoing:
     subject = SUBJECTS[MessageKind(kind)].format(short=context["short"], clinic=clinic.name)
     outgoing = Outgoing(subject=subject, text=render_to_string(f"emails/appointment_{kind}.txt", context),
                         html=render_to_string(f"emails/appointment_{kind}.html", context),

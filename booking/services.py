@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clinic.core.models import ClinicSettings
 
-from . import notifications, selectors
+from . import notifications, screening, selectors
 from .models import (
     ACTIVE_STATUSES,
     STAFF_CHANNELS,
@@ -92,6 +92,16 @@ class FirstVisitNotInitial(DeskWarning):
     """A new client's first visit would not be the initial consultation the clinic requires first."""
 
     code = "first_visit"
+
+
+class ScreeningBlocked(BookingError):
+    """The intake's screening stops a session on that date (a "do not treat" flag or a wait that has not run
+    out). Not a ``DeskWarning``: the desk cannot set it aside, only a practitioner's approval for the date can
+    (``intake.models.ScreeningOverride``). ``earliest`` is the first date that is fine (None: none yet)."""
+
+    def __init__(self, message: str, *, earliest=None):
+        super().__init__(message)
+        self.earliest = earliest
 
 
 def _now() -> datetime:
@@ -210,6 +220,23 @@ def _check_first_visit(*, client, service: Service, starts_at: datetime, overrid
     return {FirstVisitNotInitial.code: True}
 
 
+def _check_screening(*, client, service: Service, starts_at: datetime, location: Location, staff: bool,
+                     desk: bool) -> dict:
+    """Refuse a session the screening gate stops on its local date. Online the client reads why and from when;
+    on the clinic's channels (``staff``) a practitioner's approval for that date lets it through, and the event
+    records it. ``desk``: the reader is the front desk (no clinical detail either way), else the client.
+
+    Returns what the event records (empty when the gate had nothing to say)."""
+    # The intake decides where a session may go; a session's own health check (answered for the date it had)
+    # holds back that session's check-in, not a move to a later date.
+    verdict = screening.verdict(client=client, service=service, day=starts_at.astimezone(location.tz).date())
+    if verdict is None or not verdict.blocked:
+        return {}
+    if staff and verdict.override is not None:
+        return {"screening_override": verdict.override.pk}
+    raise ScreeningBlocked(verdict.staff_message if desk else verdict.client_message, earliest=verdict.earliest)
+
+
 def _save_with_room(appointment: Appointment, *, room: Room | None, ignore_pk=None) -> None:
     """Insert/update, picking a free room unless one was chosen; a lost race becomes SlotTaken."""
     for _attempt in range(3):
@@ -286,6 +313,8 @@ def appointment_book(
                                                        starts_at=starts_at)
             if problem:
                 raise BookingError(problem)
+            screened = _check_screening(client=client, service=service, starts_at=starts_at, location=location,
+                                        staff=staff, desk=desk)
             # The clinic's own offer (waitlist) was made knowingly; only a booking at the desk asks again.
             overridden = _check_first_visit(client=client, service=service, starts_at=starts_at,
                                             overrides=overrides) if desk else {}
@@ -294,6 +323,7 @@ def appointment_book(
             is_first = not Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists()
             status = AppointmentStatus.BOOKED
             if not staff and not client.email_verified:
+                _check_unverified_limit(client=client, adding=1)
                 status = AppointmentStatus.PENDING  # held; confirmed when the email is verified
             appointment = Appointment(
                 client=client, practitioner=practitioner, service=service, location=location,
@@ -303,7 +333,7 @@ def appointment_book(
             )
             _save_with_room(appointment, room=room)
             _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat(),
-                   **({"overrides": overridden} if overridden else {}))
+                   **({"overrides": overridden} if overridden else {}), **screened)
             if status == AppointmentStatus.BOOKED:
                 notifications.appointment_messages_booked(appointment, plan=course is None)
     except SlotTaken as exc:
@@ -311,6 +341,19 @@ def appointment_book(
                                                  around=starts_at, staff=staff)
         raise
     return appointment
+
+
+UNVERIFIED_LIMIT_MESSAGE = ("Please confirm your email address before booking more sessions: open the link we "
+                            "emailed you, or ask for a new one under My details.")
+
+
+def _check_unverified_limit(*, client, adding: int) -> None:
+    """Until a client confirms their email, they may hold only ``UNVERIFIED_MAX_PENDING`` sessions: otherwise
+    one made-up address could hold a small clinic's diary. Called under the client's row lock
+    (``_lock_for_booking``), so two tabs cannot both take the last place."""
+    held = Appointment.objects.filter(client=client, status=AppointmentStatus.PENDING).count()
+    if held + adding > settings.UNVERIFIED_MAX_PENDING:
+        raise BookingError(UNVERIFIED_LIMIT_MESSAGE)
 
 
 def appointment_reschedule(
@@ -346,6 +389,8 @@ def appointment_reschedule(
                 raise BookingError("This appointment was changed by someone else. Please reload.")
             _check_bookable(service=locked.service, practitioner=practitioner, location=locked.location,
                             start=starts_at, staff=by_staff, ignore_pk=locked.pk)
+            screened = _check_screening(client=locked.client, service=locked.service, starts_at=starts_at,
+                                        location=locked.location, staff=by_staff, desk=by_staff)
             overridden = _check_client_free(client_id=locked.client_id, starts_at=starts_at,
                                             ends_at=starts_at + locked.service.duration, desk=by_staff,
                                             overrides=overrides if by_staff else (), ignore_pk=locked.pk)
@@ -356,7 +401,7 @@ def appointment_reschedule(
             _save_with_room(locked, room=room, ignore_pk=locked.pk)
             change = _event(locked, "rescheduled", actor, old=old, new={
                 "starts_at": starts_at.isoformat(), "practitioner": practitioner.pk, "room": locked.room_id},
-                **({"overrides": overridden} if overridden else {}))
+                **({"overrides": overridden} if overridden else {}), **screened)
             notifications.appointment_messages_moved(locked, old_starts_at=appointment.starts_at,
                                                      change_id=change.pk)
     except SlotTaken as exc:
@@ -402,6 +447,8 @@ def course_book(
     starts = sorted(starts)
     with transaction.atomic():
         _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner)
+        if via not in STAFF_CHANNELS and not client.email_verified:
+            _check_unverified_limit(client=client, adding=len(starts))  # the whole course, before any date
         course = Course.objects.create(client=client, service=service, practitioner=practitioner,
                                        sessions=len(starts), description=description[:120])
         for start in starts:
@@ -456,11 +503,13 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_
 def appointments_release_unconfirmed(*, now: datetime | None = None) -> int:
     """Free the times held for clients who never confirmed their email address.
 
-    A pending booking is held as long as its confirmation link works (EMAIL_VERIFICATION_MAX_AGE),
-    and never past its own start. Run by the beat (booking.tasks.release_unconfirmed_bookings).
+    A pending booking is held for ``UNVERIFIED_HOLD_HOURS`` (never longer than its confirmation link works,
+    EMAIL_VERIFICATION_MAX_AGE), and never past its own start. Run by the beat
+    (booking.tasks.release_unconfirmed_bookings).
     """
     now = now or _now()
-    hold = timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE)
+    hold = min(timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE),
+               timedelta(hours=settings.UNVERIFIED_HOLD_HOURS))
     released = 0
     stale = Appointment.objects.filter(status=AppointmentStatus.PENDING).filter(
         Q(created_at__lt=now - hold) | Q(starts_at__lte=now))
@@ -491,6 +540,22 @@ ALLOWED_TRANSITIONS = {
 }
 
 
+# The steps of a session the screening gate holds back (undoing an arrival or a no-show is never held).
+SCREENED_STATUSES = frozenset({AppointmentStatus.ARRIVED, AppointmentStatus.IN_TREATMENT,
+                               AppointmentStatus.COMPLETED})
+
+
+def _check_session_screening(appointment: Appointment, status: str) -> None:
+    """A session goes ahead only when screening allows it on its date (or a practitioner approved the date),
+    no "needs review" flag waits for a practitioner, and the intake is not out of date."""
+    verdict = screening.verdict(client=appointment.client, service=appointment.service,
+                                day=appointment.starts_at.astimezone(appointment.location.tz).date(),
+                                appointment=appointment)
+    problem = verdict and verdict.session_problem(first_name=appointment.client.first_name, status=status)
+    if problem:
+        raise ScreeningBlocked(problem, earliest=verdict.earliest)
+
+
 def appointment_set_status(*, appointment: Appointment, status: str, actor) -> Appointment:
     """Check-in, start, complete, no-show. Only forward moves that make sense are allowed."""
     current = AppointmentStatus(appointment.status)
@@ -503,6 +568,8 @@ def appointment_set_status(*, appointment: Appointment, status: str, actor) -> A
             appointment.starts_at.astimezone(tz).date() > _now().astimezone(tz).date():
         raise BookingError("You can only check in or mark a no-show on the day of the session.")
     with transaction.atomic():
+        if status in SCREENED_STATUSES:  # judged in the transaction that changes the status
+            _check_session_screening(appointment, status)
         changed = Appointment.objects.filter(pk=appointment.pk, status=current).update(
             status=status, updated_at=_now())
         if not changed:

@@ -15,7 +15,8 @@ def release_unconfirmed_bookings() -> int:
 
 @shared_task
 def replan_messages() -> int:
-    """The clinic changed when reminders, nudges, check-ins or aftercare go: re-plan upcoming sessions."""
-    from .notifications import messages_replan_all
+    """The clinic changed when reminders, nudges, check-ins or aftercare go: re-plan upcoming sessions.
+    The fast path; if this task is lost (broker down), the beat's dispatcher does the same within a minute."""
+    from .notifications import messages_replan_if_requested
 
-    return messages_replan_all()
+    return messages_replan_if_requested()

@@ -30,7 +30,7 @@ from clinic.accounts.permissions import Cap, has_cap, require
 from clinic.core.http import strip_control
 from intake.models import IntakeSubmission, SubmissionStatus
 
-from . import ics, selectors, services
+from . import ics, screening, selectors, services
 from .forms import CancelForm, CourseForm, RescheduleForm, SlotForm, format_start, parse_day
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus, BookedVia, Course, Location, Practitioner, Service
 from .selectors import Slot
@@ -117,29 +117,42 @@ def _slot_views(slots: list[Slot], location: Location, url: Callable[[Slot], str
                      practitioner=practitioners.get(s.practitioner_id)) for s in slots]
 
 
+def _screening_floor(request, *, service: Service, location: Location) -> tuple[date | None, str]:
+    """The first date the screening gate lets this client have ``service`` (``date.max``: none until the clinic
+    clears it) and why, for the slot pages; (None, "") when nothing holds them back or nobody is signed in."""
+    if not has_cap(request.user, Cap.BOOK_ONLINE):
+        return None, ""
+    verdict = screening.verdict(client=request.user, service=service, day=selectors.local_today(location))
+    if verdict is None or not verdict.blocked:
+        return None, ""
+    return verdict.earliest or date.max, verdict.client_message
+
+
 def _week(request, *, service: Service, location: Location, practitioner: Practitioner | None,
           slot_url: Callable[[Slot], str], page_url: Callable[[date], str],
-          ignore_appointment_pk: int | None = None) -> dict:
+          ignore_appointment_pk: int | None = None, not_before: date | None = None) -> dict:
     """Context for a week of free times (Mon-Sun, location's dates) plus a month overview.
 
     One ``available_slots`` call covers both the week and its month, so the page's query count does
-    not depend on how many days or appointments there are.
+    not depend on how many days or appointments there are. ``not_before``: the screening gate's earliest
+    date for this client; earlier days are shown without times and the page opens on that date.
     """
     clinic = request.clinic
     now = timezone.now()
     today = selectors.local_today(location, now=now)
+    first = max(today, not_before or today)  # the first day times may be offered
     last_day = (now + timedelta(days=clinic.booking_horizon_days)).astimezone(location.tz).date()
-    asked = parse_day(request.GET.get("week")) or today
-    asked = min(max(asked, today), last_day)
+    asked = parse_day(request.GET.get("week")) or first
+    asked = min(max(asked, first), last_day)
     week_start = asked - timedelta(days=asked.weekday())
     week_end = week_start + timedelta(days=6)
     month_start = asked.replace(day=1)
     month_end = month_start.replace(day=calendar.monthrange(asked.year, asked.month)[1])
-    lo = max(today, min(week_start, month_start))
+    lo = max(first, min(week_start, month_start))
     hi = min(last_day, max(week_end, month_end))
-    slots = selectors.available_slots(service=service, location=location, practitioner=practitioner,
-                                      start_date=lo, end_date=hi, now=now,
-                                      ignore_appointment_pk=ignore_appointment_pk)
+    slots = [] if lo > hi else selectors.available_slots(
+        service=service, location=location, practitioner=practitioner, start_date=lo, end_date=hi, now=now,
+        ignore_appointment_pk=ignore_appointment_pk)
     practitioners: dict[int, Practitioner] = {}
     if practitioner is None:
         slots = selectors.first_per_start(slots)
@@ -153,7 +166,7 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         days.append(DayView(day=day, slots=_slot_views(by_day.get(day, []), location, slot_url, practitioners),
-                            bookable=today <= day <= last_day))
+                            bookable=first <= day <= last_day))
     month = []
     grid_start = month_start - timedelta(days=month_start.weekday())
     grid_end = month_end + timedelta(days=6 - month_end.weekday())
@@ -163,7 +176,7 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
         for _ in range(7):
             free = len(by_day.get(day, []))
             row.append(MonthCell(day=day, in_month=day.month == month_start.month, free=free,
-                                 url=page_url(day) if today <= day <= last_day else None,
+                                 url=page_url(day) if first <= day <= last_day else None,
                                  in_week=week_start <= day <= week_end))
             day += timedelta(days=1)
         month.append(row)
@@ -174,9 +187,9 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
         "location": location, "days": days, "month": month, "month_start": month_start,
         "week_start": week_start, "week_end": week_end, "today": today,
         "week_has_slots": any(d.slots for d in days),
-        "prev_week_url": page_url(week_start - timedelta(days=7)) if week_start > today else None,
+        "prev_week_url": page_url(week_start - timedelta(days=7)) if week_start > first else None,
         "next_week_url": page_url(week_end + timedelta(days=1)) if week_end < last_day else None,
-        "prev_month_url": page_url(previous_month_end) if previous_month_end >= today else None,
+        "prev_month_url": page_url(previous_month_end) if previous_month_end >= first else None,
         "next_month_url": page_url(next_month_start) if next_month_start <= last_day else None,
         "next_free_url": page_url(next_free) if next_free else None, "next_free": next_free,
         "tz_name": location.time_zone,
@@ -237,11 +250,12 @@ def times(request, slug: str):
                  "week": day.isoformat()}
         return f"{reverse('booking:times', args=[slug])}?{urlencode(query)}"
 
+    not_before, screening_message = _screening_floor(request, service=service, location=location)
     context = _week(request, service=service, location=location, practitioner=practitioner,
                     slot_url=lambda s: _review_url(service, s, any_practitioner=any_practitioner),
-                    page_url=page_url)
+                    page_url=page_url, not_before=not_before)
     context.update({"service": service, "practitioner": practitioner, "locations": locations,
-                    "any_practitioner": any_practitioner})
+                    "any_practitioner": any_practitioner, "screening_message": screening_message})
     return render(request, "booking/times.html", context)
 
 
@@ -293,7 +307,8 @@ def review(request, slug: str):
         return _confirm(request, context)
     problem = selectors.slot_problem(service=service, practitioner=practitioner, location=location, start=start_at)
     if problem is None and context["can_book"]:
-        problem = selectors.client_service_problem(client=request.user, service=service, starts_at=start_at)
+        problem = selectors.client_service_problem(client=request.user, service=service, starts_at=start_at) \
+            or _screening_problem(request.user, service=service, location=location, start=start_at)
         context["client_problem"] = problem is not None
     if problem:
         context["error"] = problem
@@ -302,6 +317,12 @@ def review(request, slug: str):
             service=service, practitioner=practitioner, location=location, around=start_at,
             any_practitioner=any_practitioner))
     return render(request, "booking/review.html", context)
+
+
+def _screening_problem(client, *, service: Service, location: Location, start: datetime) -> str | None:
+    """The gate's words to the client when it stops a session at ``start`` (the service refuses it anyway)."""
+    verdict = screening.verdict(client=client, service=service, day=_local(start, location).date())
+    return verdict.client_message if verdict is not None and verdict.blocked else None
 
 
 def _confirm(request, context: dict):
@@ -370,6 +391,12 @@ def my_appointments(request):
         else:
             past.append(a)
     past.reverse()
+    if any(a.intake_sent for a in upcoming):  # without a questionnaire the screening gate has nothing to say
+        verdicts = screening.verdicts(appointments=upcoming)
+        for a in upcoming:
+            verdict = verdicts.get(a.pk)
+            a.contact_first = verdict is not None and verdict.stops
+            a.renew_intake = verdict is not None and verdict.renewal_due
     # The questionnaire is needed before a session that requires it; remind here, the client's landing page.
     needs_intake = next((a for a in upcoming if a.service.requires_intake and not a.intake_sent), None)
     return render(request, "booking/my_appointments.html", {
@@ -405,12 +432,15 @@ def reschedule(request, pk: int):
     def page_url(day: date) -> str:
         return f"{reverse('booking:reschedule', args=[pk])}?{urlencode({'week': day.isoformat()})}"
 
+    not_before, screening_message = _screening_floor(request, service=appointment.service,
+                                                     location=appointment.location)
     context = _week(request, service=appointment.service, location=appointment.location,
                     practitioner=appointment.practitioner,
                     slot_url=lambda s: f"{confirm_url}?{urlencode({'start': format_start(s.start)})}",
-                    page_url=page_url, ignore_appointment_pk=appointment.pk)
+                    page_url=page_url, ignore_appointment_pk=appointment.pk, not_before=not_before)
     context.update({"appointment": appointment, "current": appointment.local_starts_at,
-                    "service": appointment.service, "practitioner": appointment.practitioner})
+                    "service": appointment.service, "practitioner": appointment.practitioner,
+                    "screening_message": screening_message})
     return render(request, "booking/reschedule.html", context)
 
 
@@ -449,7 +479,8 @@ def reschedule_confirm(request, pk: int):
         messages.success(request, f"Your session is now on {_local(new_start, location):%A %-d %B at %H:%M}.")
         return redirect("booking:booked", pk=appointment.pk)
     problem = selectors.slot_problem(service=appointment.service, practitioner=appointment.practitioner,
-                                     location=location, start=new_start, ignore_appointment_pk=appointment.pk)
+                                     location=location, start=new_start, ignore_appointment_pk=appointment.pk) \
+        or _screening_problem(request.user, service=appointment.service, location=location, start=new_start)
     if problem:
         context["error"] = problem
     elif not _still_free(service=appointment.service, practitioner=appointment.practitioner, location=location,

@@ -31,4 +31,16 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Deletes erased clients' clinical records once the clinic's retention period has passed (idempotent).
+    "accounts-purge-erased-clients": {
+        "task": "clinic.accounts.tasks.purge_erased_clients",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
+    # Deletes photos hidden by a consent withdrawal or an erasure if deleting them at once failed (idempotent).
+    "charting-purge-hidden-photos": {
+        "task": "charting.tasks.purge_hidden_photos",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
 }

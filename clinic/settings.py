@@ -60,10 +60,12 @@ INSTALLED_APPS = [
     "booking",
     "intake",
     "frontdesk",
+    "charting",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,8 +74,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.core.middleware.ClinicTimezoneMiddleware",
-    "clinic.core.middleware.NoStoreForClinicalPagesMiddleware",
+    "clinic.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "clinic.core.middleware.StaffIdleTimeoutMiddleware",
+    "clinic.core.middleware.StaffTwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -112,6 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# With DEBUG off, SQLite (no exclusion constraints against double booking, no append-only audit trigger) and the
+# filesystem broker are refused by ``check --deploy`` unless this says they were chosen on purpose (a one-room
+# clinic on a single machine). See clinic.core.checks.
+CLINIC_ALLOW_EMBEDDED = envbool("CLINIC_ALLOW_EMBEDDED", "0")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -144,6 +152,26 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "clinic.core.http.client_ip"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # seconds
+# One login identity per person: the lock-out counts TOM@DEMO.CLINIC and tom@demo.clinic as one account.
+AXES_USERNAME_CALLABLE = "clinic.accounts.backends.login_identity"
+# Throttles (clinic.core.throttle) on sign-up, password reset, confirmation emails and sign-in codes: per IP
+# address and per account or email, counted in the cache (shared through Redis in production).
+THROTTLE_IP_LIMIT = envint("THROTTLE_IP_LIMIT", 5)
+THROTTLE_IP_WINDOW = envint("THROTTLE_IP_WINDOW_MINUTES", 15) * 60  # seconds
+THROTTLE_ACCOUNT_LIMIT = envint("THROTTLE_ACCOUNT_LIMIT", 3)
+THROTTLE_ACCOUNT_WINDOW = envint("THROTTLE_ACCOUNT_WINDOW_MINUTES", 60) * 60  # seconds
+# Log-in POSTs per IP address: axes locks one account per address; this slows one address trying many accounts.
+THROTTLE_LOGIN_IP_LIMIT = envint("THROTTLE_LOGIN_IP_LIMIT", 30)
+# An account whose email is not confirmed may hold this many sessions (pending), each for at most this long.
+UNVERIFIED_MAX_PENDING = envint("UNVERIFIED_MAX_PENDING", 1)
+UNVERIFIED_HOLD_HOURS = envint("UNVERIFIED_HOLD_HOURS", 24)
+# Staff (every role but client) are signed out after this many minutes without a request.
+STAFF_IDLE_MINUTES = envint("STAFF_IDLE_MINUTES", 30)
+# Two-factor sign-in (TOTP) is optional for staff; with this on, every staff account must set it up before
+# anything else. A deployment setting rather than a clinic setting: whoever holds a manager's password must
+# not be able to switch off the second factor that guards it.
+STAFF_TWO_FACTOR_REQUIRED = envbool("STAFF_TWO_FACTOR_REQUIRED", "0")
+TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Lotus Clinic")
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -165,6 +193,22 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Before-and-after photos (charting.photos): never under MEDIA_URL or STATIC, served only by a permission-checked,
+# audited view. The embedded default keeps them on the local disk; production may name any Django storage class,
+# e.g. django-storages' S3 (PHOTO_STORAGE_BACKEND=storages.backends.s3.S3Storage, PHOTO_STORAGE_BUCKET=...): a
+# private bucket, no public ACL, so a leaked object key opens nothing.
+PHOTO_STORAGE_BACKEND = os.environ.get("PHOTO_STORAGE_BACKEND", "charting.photos.PrivatePhotoStorage")
+PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", VAR_DIR / "private-media"))
+if PHOTO_STORAGE_BACKEND == "charting.photos.PrivatePhotoStorage":
+    _photo_options: dict = {"location": str(PHOTO_ROOT), "file_permissions_mode": 0o600,
+                            "directory_permissions_mode": 0o700}
+else:
+    _photo_options = {"bucket_name": os.environ.get("PHOTO_STORAGE_BUCKET", ""), "default_acl": "private",
+                      "querystring_auth": True, "file_overwrite": False,
+                      "location": os.environ.get("PHOTO_STORAGE_PREFIX", "photos")}
+STORAGES["photos"] = {"BACKEND": PHOTO_STORAGE_BACKEND, "OPTIONS": _photo_options}
+PHOTO_MAX_MB = envint("PHOTO_MAX_MB", 15)  # a larger upload is refused before it is opened
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -191,7 +235,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lotus Facial Acupunct
 # --- Text messages --------------------------------------------------------------------------
 # The default writes texts to the in-app outbox (/outbox/), in production too until a provider is set:
 # SMS_BACKEND=clinic.notifications.sms.TwilioSmsBackend with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "clinic.notifications.sms.OutboxSmsBackend")
+SMS_OUTBOX_BACKEND = "clinic.notifications.sms.OutboxSmsBackend"
+SMS_BACKEND = os.environ.get("SMS_BACKEND", SMS_OUTBOX_BACKEND)
 SMS_FROM = os.environ.get("SMS_FROM", "Lotus Clinic")
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
@@ -221,10 +266,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 
+# --- Cache: throttle counters -------------------------------------------------------------
+# Shared through Redis when there is one, so every worker counts the same attempts; tests use local memory.
+if REDIS_URL and not TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
+# Scripts only from our own static files: no inline <script>, no on...= handler, no eval (htmx runs with
+# allowEval off). Styles allow 'unsafe-inline' (and nothing else does): about a hundred style="" attributes size
+# the calendar and the charts, htmx adds its indicator <style>, and emails shown in the outbox carry inline
+# styles; a style cannot run code, and scripts, forms, frames and objects stay locked to this site. The outbox
+# shows an email's HTML in a sandboxed iframe with srcdoc, which inherits this policy (no frame-src needed).
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY", "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+    "font-src 'self'", "connect-src 'self'", "frame-src 'self'", "frame-ancestors 'none'", "base-uri 'self'",
+    "form-action 'self'", "object-src 'none'",
+]))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Load balancers and orchestrators probe /healthz over plain HTTP, inside the proxy: redirected, they would

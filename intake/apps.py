@@ -6,4 +6,9 @@ class IntakeConfig(AppConfig):
     verbose_name = "Intake"
 
     def ready(self) -> None:
-        from . import notifications  # noqa: F401  (registers the message builders)
+        from booking import screening
+
+        from . import gate, notifications  # noqa: F401  (registers the message builders)
+
+        # Booking enforces the gate without importing the intake (see booking.screening).
+        screening.register(verdict=gate.screening_verdict, verdicts=gate.screening_verdicts)

@@ -1,6 +1,7 @@
 """Demo intakes: Chloe mid-course (reviewed intake, notes, two re-assessments), Emma waiting for review
-with a flag, Hannah reviewed, Tom with a draft, Priya and Oliver missing. Idempotent: a client who
-already has any intake is left alone."""
+with a flag, Hannah reviewed, Tom with a draft, Priya missing, and Oliver, whose questionnaire (sent after he
+booked) says Botox two days ago: his next session falls inside the wait, a clinical conflict for the desk, and
+his booking pages start at the first safe date. Idempotent: a client who already has any intake is left alone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
 
-from . import definitions, scoring, screening
+from . import definitions, notifications, scoring, screening
 from .models import (
     Assessment,
     ConsentRecord,
@@ -156,8 +157,8 @@ def seed(users) -> None:
     version = definitions.questionnaire_current()
     consent = definitions.consent_current()
     questionnaire = Questionnaire.of(version)
-    chloe, emma, hannah, tom = (users[e] for e in ("client@demo.clinic", "emma@demo.clinic", "hannah@demo.clinic",
-                                                   "tom@demo.clinic"))
+    chloe, emma, hannah, tom, oliver = (users[e] for e in (
+        "client@demo.clinic", "emma@demo.clinic", "hannah@demo.clinic", "tom@demo.clinic", "oliver@demo.clinic"))
     with_intake = set(IntakeSubmission.objects.values_list("client_id", flat=True))
     now = timezone.now()
     if chloe.pk not in with_intake:
@@ -198,3 +199,14 @@ def seed(users) -> None:
         IntakeSubmission.objects.create(
             client=tom, version=version, current_step=2, completed_steps=[1],
             answers={q["key"]: answers[q["key"]] for q in about.questions} | {"skin_type": "oily"})
+    if oliver.pk not in with_intake:
+        _submit(oliver, _answers(
+            questionnaire, signals={p["key"]: [2] * len(p["items"]) for p in questionnaire.patterns},
+            concerns={"fine_lines": (1, "1_5y")}, skin_type="normal", sensitivity="low", sun="protected",
+            sleep_hours="7_8", sleep_quality="good", stress="moderate", water="1_2l", caffeine="1_2",
+            alcohol="light", smoking="never", exercise="weekly", reasons=["ageing"], results=["lines"],
+            takes_medication="no", has_allergies="no", has_cycle="no",
+            botox_date=(timezone.localdate() - timedelta(days=2)).isoformat()),
+            at=now - timedelta(hours=20), version=version, consent=consent)
+        # Sent after he booked: his session inside the wait is a clinical conflict, and he is asked to rearrange.
+        notifications.screening_conflicts_queue(client=oliver)

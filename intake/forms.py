@@ -221,6 +221,14 @@ class ConsentForm(forms.Form):
         return " ".join(typed.split())
 
 
+class ConsentWithdrawForm(forms.Form):
+    reason = forms.CharField(label="Why (optional)", required=False, max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="You do not have to give a reason.")
+    confirm = forms.BooleanField(label="I understand, and withdraw my consent",
+                                 error_messages={"required": "Please tick the box to confirm."})
+
+
 def _ticks(label: str, choices: type[TongueCoat | TongueShape | PulseQuality], noun: str):
     return forms.MultipleChoiceField(
         label=label, required=False, choices=choices.choices,
@@ -324,4 +332,73 @@ class IntakeSettingsForm(forms.ModelForm):
         model = IntakeSettings
         fields = ["botox_wait_days", "filler_wait_days", "thread_lift_wait_days", "laser_wait_days", "peel_wait_days",
                   "microdermabrasion_wait_days", "facelift_wait_days", "isotretinoin_wait_days",
-                  "major_event_wait_days", "reassess_at_sessions", "request_link_valid_days"]
+                  "major_event_wait_days", "reassess_at_sessions", "request_link_valid_days",
+                  "intake_valid_months"]
+
+
+class HealthCheckForm(forms.Form):
+    """The pre-visit health check (``intake.healthcheck``), checked by the same rule the service applies, so a slip
+    shows beside its question with everything typed kept. Used online, on the desk tablet and in re-assessments
+    (there with ``prefix="hc"`` beside the re-assessment's own fields)."""
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        from .healthcheck import HEALTH_CHECK
+
+        self.definition = HEALTH_CHECK
+        self.today = today or timezone.localdate()
+        super().__init__(*args, **kwargs)
+        for q in self.definition["questions"]:
+            self.fields[q["key"]] = self._field(q)
+
+    @staticmethod
+    def _field(q: dict) -> forms.Field:
+        kind, label, help_text = q["type"], q["label"], q.get("help", "")
+        if kind in ("yesno", "choice"):
+            return forms.ChoiceField(label=label, choices=[tuple(c) for c in q["choices"]], help_text=help_text,
+                                     widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                                     error_messages={"required": CHOOSE})
+        if kind == "multi":
+            return forms.MultipleChoiceField(label=label, choices=[tuple(c) for c in q["choices"]],
+                                             help_text=help_text, widget=forms.CheckboxSelectMultiple(
+                                                 attrs={"class": "form-check-input"}),
+                                             error_messages={"required": "Please choose at least one."})
+        if kind == "date":
+            widget = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-lg"}, format="%Y-%m-%d")
+            return forms.DateField(label=label, required=False, help_text=help_text, widget=widget,
+                                   error_messages={"invalid": "Enter a date, for example 14/03/2026."})
+        return forms.CharField(label=label, required=False, max_length=300, help_text=help_text,
+                               widget=forms.TextInput(attrs={"class": "form-control form-control-lg"}))
+
+    def clean(self):
+        from .healthcheck import answers_problems
+
+        data = super().clean()
+        for key, message in answers_problems(self._answers(data), today=self.today).items():
+            if key not in self.errors:
+                self.add_error(key, message)
+        return data
+
+    def _answers(self, data: dict) -> dict:
+        answers = {}
+        for q in self.definition["questions"]:
+            value = data.get(q["key"])
+            if q["type"] == "date":
+                value = value.isoformat() if value else ""
+            elif q["type"] == "multi":
+                value = list(value or [])
+            elif isinstance(value, str):
+                value = value.strip()
+            answers[q["key"]] = value
+        return answers
+
+    def answers(self) -> dict:
+        """The cleaned answers, ready to store as JSON; call after ``is_valid()``."""
+        return self._answers(self.cleaned_data)
+
+    def rows(self) -> list[dict]:
+        """(question, bound field) in order, for ``intake/health_check_fields.html``; the procedure dates are
+        shown as one group under their yes/no question."""
+        questions = self.definition["questions"]
+        dates = [i for i, q in enumerate(questions) if q["type"] == "date"]
+        return [{"q": q, "field": self[q["key"]], "first_date": i == dates[0], "last_date": i == dates[-1]}
+                for i, q in enumerate(questions)]

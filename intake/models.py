@@ -86,6 +86,9 @@ class IntakeSettings(models.Model):
     request_link_valid_days = models.PositiveIntegerField(
         _("intake link valid for (days)"), default=14, validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("How long the link in an intake request email keeps working."))
+    intake_valid_months = models.PositiveSmallIntegerField(
+        _("intake valid for (months)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("A questionnaire older than this must be updated before the client's next session."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -200,6 +203,30 @@ class IntakeFlag(models.Model):
         return self.until is None or day < self.until
 
 
+class ScreeningOverride(models.Model):
+    """A practitioner's approval of a session on one (local) date that the screening gate would refuse.
+
+    The front desk cannot set the gate aside; it books on a blocked date only when one of these exists.
+    Created by ``intake.services.screening_override_grant`` (audit-logged); never edited."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screening_overrides")
+    day = models.DateField(_("session date"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("approved by"))
+    reason = models.TextField(_("reason"))
+    # The flags that blocked the date when it was approved, for the record.
+    flag_codes = models.JSONField(_("flags set aside"), default=list, blank=True)
+    created_at = models.DateTimeField(_("approved"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "day"])]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="intake_override_has_reason")]
+
+    def __str__(self) -> str:
+        return f"Screening override {self.pk} for client {self.client_id} on {self.day}"
+
+
 class ConsentRecord(models.Model):
     """Who consented, when, from which address, to which consent text, for which submission."""
 
@@ -209,12 +236,20 @@ class ConsentRecord(models.Model):
     typed_name = models.CharField(_("typed full name"), max_length=200)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed"), default=timezone.now)
+    # Withdrawing stops every further use of the answers (``intake.services.intake_consent_withdraw``); the
+    # record itself is kept, as the law requires, until the retention period of an erased client ends.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for withdrawing"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-signed_at"]
 
     def __str__(self) -> str:
         return f"Consent v{self.consent_version_id} by client {self.client_id} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class Frequency(models.TextChoices):
@@ -519,3 +554,39 @@ class IntakeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Intake request {self.pk} to client {self.client_id}"
+
+
+class HealthCheck(models.Model):
+    """The short health check before one session (``intake.healthcheck``): acute items that change between
+    visits. ``flags`` is what the answers raised when they were given (``FlagSpec`` dicts); the screening
+    gate asks ``health_check_flags``, which works them out again for the session as it now is. A
+    practitioner who has seen them marks the check reviewed, which clears them for this session."""
+
+    class Via(models.TextChoices):
+        ONLINE = "online", _("Online")
+        DESK = "desk", _("On the tablet at the desk")
+        REASSESSMENT = "reassessment", _("At a re-assessment")
+
+    appointment = models.OneToOneField("booking.Appointment", on_delete=models.CASCADE,
+                                       related_name="health_check")
+    version = models.PositiveSmallIntegerField(_("version"))
+    answers = models.JSONField(_("answers"), default=dict)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    submitted_at = models.DateTimeField(_("answered"), default=timezone.now)
+    # The client, or the desk user who handed over the tablet, or the practitioner at a re-assessment.
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("answered by"))
+    via = models.CharField(_("answered where"), max_length=20, choices=Via.choices, default=Via.ONLINE)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reviewed by"))
+
+    class Meta:
+        verbose_name = _("health check")
+
+    def __str__(self) -> str:
+        return f"Health check for appointment {self.appointment_id}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None

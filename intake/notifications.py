@@ -5,6 +5,7 @@ They carry links and times, never answers: email is not a private channel.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -87,4 +88,72 @@ def course_checkin_build(message: Message) -> Outgoing:
     return Outgoing(subject="How is your course going? A two-minute check-in", text=text,
                     html=render_to_string("intake/email/course_checkin.html", context),
                     sms=f"{clinic.name}: before session {session}, please take two minutes for your check-in: "
+                        f"{context['link']}")
+
+
+# -- the practitioner's addition to the aftercare email -----------------------------------------------------
+
+# Words that suggest clinical details: the conditions and screening flags the intake asks about, and the TCM
+# patterns it scores. Email is not private, so the treatment-note page warns when the addition uses one. A
+# warning, not a refusal: practical advice ("a cold compress tonight") must always be sayable.
+CLINICAL_TERMS = (
+    "pregnant", "pregnancy", "breastfeeding", "miscarriage", "fertility", "IVF", "period", "menopause",
+    "perimenopause", "cancer", "chemotherapy", "tumour", "diabetes", "diabetic", "epilepsy", "seizure", "stroke",
+    "heart attack", "blood pressure", "hypertension", "anticoagulant", "warfarin", "blood thinner", "pacemaker",
+    "hepatitis", "HIV", "herpes", "cold sore", "isotretinoin", "Roaccutane", "retinoid", "Botox", "filler",
+    "migraine", "palsy", "eczema", "acne", "rosacea", "depression", "anxiety", "diagnosis", "diagnosed",
+    "medication", "prescription", "infection", "allergy", "allergic", "contraindication",
+    "qi", "yin", "yang", "deficiency", "stagnation", "stasis", "damp-heat", "phlegm", "spleen", "liver", "kidney",
+    "tongue", "pulse",
+)
+_TERM_RES = [(term, re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)) for term in CLINICAL_TERMS]
+
+
+def clinical_terms_in(text: str) -> list[str]:
+    """The clinical terms an aftercare addition uses, in list order (empty when none)."""
+    return [term for term, pattern in _TERM_RES if pattern.search(text or "")]
+
+
+def screening_conflicts_queue(*, client, now: datetime | None = None) -> list:
+    """The client's upcoming sessions the screening gate now stops (an intake sent, or a flag added, after
+    they were booked): one "please contact us to rearrange" message each, and the sessions for the desk's
+    "Clinical conflicts" list. Nothing is cancelled: the desk and the client agree on a new date.
+
+    Call inside the transaction of the change. The message names no condition: email is not private."""
+    from booking.models import Appointment, AppointmentStatus
+
+    from .gate import screening_verdicts
+
+    upcoming = list(Appointment.objects.filter(
+        client=client, status__in=(AppointmentStatus.BOOKED, AppointmentStatus.PENDING), starts_at__gt=now or _now())
+        .select_related("service", "location"))
+    verdicts = screening_verdicts(appointments=upcoming)
+    conflicts = [a for a in upcoming if verdicts[a.pk].stops]
+    for appointment in conflicts:
+        message_queue(key=f"screening_conflict:{appointment.pk}", kind=MessageKind.SCREENING_CONFLICT,
+                      recipient=client, appointment=appointment, for_starts_at=appointment.starts_at)
+    return conflicts
+
+
+@register(MessageKind.SCREENING_CONFLICT)
+def screening_conflict_build(message: Message) -> Outgoing:
+    from booking.models import AppointmentStatus
+    from booking.notifications import format_when, load_appointment
+
+    from .gate import appointment_verdict
+
+    appointment = load_appointment(message)
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING) \
+            or appointment.starts_at <= _now():
+        raise NotNeeded("The session is no longer booked.")
+    if not appointment_verdict(appointment=appointment).stops:  # moved, cleared or approved since
+        raise NotNeeded("The session can go ahead after all.")
+    client, clinic = message.recipient, ClinicSettings.load()
+    context = {"client": client, "first_name": client.first_name, "clinic": clinic,
+               "when": format_when(appointment.starts_at, appointment.location.tz),
+               "link": settings.SITE_URL + reverse("booking:my_appointments")}
+    return Outgoing(subject="Please contact us to rearrange your session",
+                    text=render_to_string("intake/email/screening_conflict.txt", context),
+                    html=render_to_string("intake/email/screening_conflict.html", context),
+                    sms=f"{clinic.name}: please contact us to rearrange your session on {context['when']}: "
                         f"{context['link']}")

@@ -27,21 +27,24 @@ from .models import (
 )
 
 MISSING, DRAFT, SUBMITTED, REVIEWED = "missing", "draft", "submitted", "reviewed"
+# The client withdrew her consent: her answers are not used until she sends the questionnaire again.
+WITHDRAWN = "withdrawn"
 
 _LABELS = {
     MISSING: "Intake missing",
     DRAFT: "Intake started, not submitted",
     SUBMITTED: "Intake awaiting review",
     REVIEWED: "Intake reviewed",
+    WITHDRAWN: "Consent withdrawn",
 }
-_BADGES = {MISSING: "danger", DRAFT: "warning", SUBMITTED: "info", REVIEWED: "success"}
+_BADGES = {MISSING: "danger", DRAFT: "warning", SUBMITTED: "info", REVIEWED: "success", WITHDRAWN: "danger"}
 
 
 @dataclass(frozen=True)
 class IntakeStatus:
     """What staff without clinical access may know about a client's intake: no answers."""
 
-    status: str  # "missing" | "draft" | "submitted" | "reviewed"
+    status: str  # "missing" | "draft" | "submitted" | "reviewed" | "withdrawn"
     has_flags: bool = False
     needs_review: bool = False
     submission_id: int | None = None  # the current (submitted) one, for links staff with access may follow
@@ -90,21 +93,27 @@ def statuses_for_dates(client_dates: dict[int, date]) -> dict[int, IntakeStatus]
 
 def statuses_on_dates(*, sessions: Iterable[tuple[int, date]]) -> dict[tuple[int, date], IntakeStatus]:
     """Intake status per (client, local date of a session): a client seen on Monday and on Thursday is
-    judged twice, as a screening wait may end in between. Three queries whatever the number of sessions."""
+    judged twice, as a screening wait may end in between. What stops a session is the screening gate's
+    verdict (``intake.gate``: live waits, practitioners' approvals). Seven queries whatever the number of sessions."""
+    from .gate import verdicts_on_dates
+
     sessions = set(sessions)
     if not sessions:
         return {}
     ids = sorted({client_id for client_id, _day in sessions})
     rows = (IntakeSubmission.objects.filter(client_id__in=ids)
-            .filter(Q(is_current=True) | Q(status=SubmissionStatus.DRAFT))
+            .filter(Q(is_current=True) | Q(status=SubmissionStatus.DRAFT) | Q(consent__withdrawn_at__isnull=False))
             .values("id", "client_id", "status", "is_current", "reviewed_at"))
     current: dict[int, dict] = {}
     drafts: set[int] = set()
+    withdrawn: set[int] = set()
     for row in rows:
         if row["is_current"]:
             current[row["client_id"]] = row
-        else:
+        elif row["status"] == SubmissionStatus.DRAFT:
             drafts.add(row["client_id"])
+        else:
+            withdrawn.add(row["client_id"])
     flags_by_submission: dict[int, list[IntakeFlag]] = defaultdict(list)
     if current:
         for flag in IntakeFlag.objects.filter(submission_id__in=[r["id"] for r in current.values()],
@@ -113,24 +122,24 @@ def statuses_on_dates(*, sessions: Iterable[tuple[int, date]]) -> dict[tuple[int
     last_request: dict[int, datetime] = dict(
         IntakeRequest.objects.filter(client_id__in=ids).order_by().values("client_id")
         .annotate(last=Max("created_at")).values_list("client_id", "last"))
+    verdicts = verdicts_on_dates(sessions=sessions)
     result = {}
     for client_id, day in sessions:
         row = current.get(client_id)
         if row is None:
-            result[(client_id, day)] = IntakeStatus(status=DRAFT if client_id in drafts else MISSING,
-                                                    last_requested_at=last_request.get(client_id))
+            # A withdrawal outranks a draft: nothing may be used until the update is sent with new consent.
+            status = WITHDRAWN if client_id in withdrawn else DRAFT if client_id in drafts else MISSING
+            result[(client_id, day)] = IntakeStatus(status=status, last_requested_at=last_request.get(client_id))
             continue
         flags = flags_by_submission.get(row["id"], [])
-        blocking = [f for f in flags if f.blocks_on(day)]
+        verdict = verdicts[(client_id, day)]
         reviewed = row["reviewed_at"] is not None
-        unreviewed_concern = not reviewed and any(f.level == "review" for f in flags)
-        waits = [f.until for f in blocking if f.until is not None]
         result[(client_id, day)] = IntakeStatus(
             status=REVIEWED if reviewed else SUBMITTED,
             has_flags=bool(flags),
-            needs_review=bool(blocking) or unreviewed_concern,
+            needs_review=verdict.stops or verdict.needs_review,
             submission_id=row["id"],
-            blocked_until=max(waits) if waits and len(waits) == len(blocking) else None,
+            blocked_until=verdict.earliest if verdict.stops else None,
             last_requested_at=last_request.get(client_id),
         )
     return result
@@ -147,6 +156,8 @@ def intake_badges(intake: IntakeStatus | None) -> list[tuple[str, str]]:
         return [("danger", "Intake missing")]
     if intake.status == DRAFT:
         return [("warning", "Intake unfinished")]
+    if intake.status == WITHDRAWN:
+        return [("danger", "Consent withdrawn")]
     if intake.blocked_until is not None:
         # Every flag stopping this session is a wait after a procedure: say until when, the desk can move it.
         return [("danger", f"Waiting: no treatment before {intake.blocked_until.day} {intake.blocked_until:%b}")]
@@ -185,6 +196,7 @@ def progress_timeline(*, client) -> list[ProgressPoint]:
 
     points = []
     submissions = (IntakeSubmission.objects.filter(client=client, status=SubmissionStatus.SUBMITTED)
+                   .exclude(consent__withdrawn_at__isnull=False)  # answers she withdrew consent for are not used
                    .select_related("version").order_by("submitted_at"))
     for index, submission in enumerate(submissions):
         questionnaire = Questionnaire.of(submission.version)

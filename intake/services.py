@@ -14,7 +14,7 @@ from clinic.accounts.models import Role
 from clinic.audit.services import audit_record
 from clinic.core.http import client_ip
 
-from . import definitions, scoring, screening
+from . import access, definitions, gate, notifications, scoring, screening
 from .forms import SectionForm
 from .models import (
     Assessment,
@@ -24,6 +24,7 @@ from .models import (
     IntakeSettings,
     IntakeSubmission,
     Reassessment,
+    ScreeningOverride,
     SubmissionStatus,
     TreatmentNote,
     TreatmentNoteVersion,
@@ -61,7 +62,11 @@ def intake_draft_start(*, client, request=None) -> IntakeSubmission:
     if existing is not None:
         return existing
     version = definitions.questionnaire_current()
-    current = IntakeSubmission.objects.filter(client=client, is_current=True).first()
+    # After a withdrawal nothing is current: her update starts from her last answers, and sending it is
+    # how she gives consent again.
+    current = (IntakeSubmission.objects.filter(client=client, is_current=True).first()
+               or IntakeSubmission.objects.filter(client=client, status=SubmissionStatus.SUBMITTED)
+               .order_by("-submitted_at").first())
     answers = _carry_over(current.answers, Questionnaire.of(version)) if current else {}
     try:
         with transaction.atomic():
@@ -149,15 +154,65 @@ def intake_submit(*, submission: IntakeSubmission, typed_name: str, request=None
         IntakeFlag.objects.bulk_create(IntakeFlag(submission=draft, code=f.code, level=f.level, reason=f.reason,
                                                   until=f.until) for f in flags)
         audit_record(actor=client, action="intake.submit", obj=draft, subject=client, request=request)
-    logger.info("intake %s submitted by client %s (%s flags)", draft.pk, client.pk, len(flags))
+        # Sessions booked before this intake that it now stops: the client and the desk hear of them.
+        conflicts = notifications.screening_conflicts_queue(client=client)
+    logger.info("intake %s submitted by client %s (%s flags, %s clinical conflicts)", draft.pk, client.pk,
+                len(flags), len(conflicts))
     return draft
+
+
+# -- consent withdrawn ----------------------------------------------------------------------------
+
+CONSENT_WITHDRAWN = ("The client has withdrawn her consent to the use of this questionnaire: its answers may not "
+                     "be used, reviewed or exported until she sends it again with new consent.")
+
+
+def consent_withdrawn(submission: IntakeSubmission) -> bool:
+    consent = getattr(submission, "consent", None)  # None: a draft, or an intake entered before consent records
+    return consent is not None and consent.withdrawn_at is not None
+
+
+def intake_check_usable(*, submission: IntakeSubmission) -> None:
+    """Refuse any use of answers whose consent was withdrawn: the pages show a banner, and this stops every
+    other path (a stale form, an export link, a script)."""
+    if consent_withdrawn(submission):
+        raise IntakeError(CONSENT_WITHDRAWN)
+
+
+def intake_consent_withdraw(*, client, reason: str = "", request=None) -> ConsentRecord:
+    """The client withdraws her consent: no submission of hers stays current, every consent she gave is marked
+    withdrawn (so no earlier version can be used instead), and the records are kept as the law requires.
+    Sending the questionnaire again, with new consent, makes it usable again."""
+    with transaction.atomic():
+        # The row lock orders a withdrawal and a practitioner's review of the same intake.
+        current = IntakeSubmission.objects.select_for_update().filter(client=client, is_current=True).first()
+        consent = ConsentRecord.objects.filter(submission=current).first() if current else None
+        if consent is None or consent.withdrawn_at is not None:
+            raise IntakeError("There is no questionnaire with your consent to withdraw.")
+        now = timezone.now()
+        ConsentRecord.objects.filter(client=client, withdrawn_at=None).update(
+            withdrawn_at=now, withdrawal_reason=reason.strip()[:500])
+        IntakeSubmission.objects.filter(pk=current.pk).update(is_current=False, updated_at=now)
+        consent.refresh_from_db()
+        audit_record(actor=client, action="intake.consent_withdraw", obj=consent, subject=client, request=request)
+    logger.info("client %s withdrew consent (intake %s)", client.pk, current.pk)
+    return consent
 
 
 # -- the practitioner's side ----------------------------------------------------------------------
 
+def _check_in_care(user, client) -> None:
+    # The pages answer 404 first; this stops every other path (a script, a stale form) from writing to the
+    # record of a client outside the practitioner's care.
+    if not access.may_see_client(user, client):
+        raise IntakeError("This client's record is not open to you.")
+
+
 def intake_assessment_save(*, submission: IntakeSubmission, practitioner, data: dict, mark_reviewed: bool,
                            request=None) -> Assessment:
     """Save the assessment and treatment plan; optionally mark the intake reviewed."""
+    _check_in_care(practitioner, submission.client)
+    intake_check_usable(submission=submission)
     _check_tongue_pulse(data)
     with transaction.atomic():
         assessment, created = Assessment.objects.update_or_create(
@@ -181,6 +236,8 @@ def intake_mark_reviewed(*, submission: IntakeSubmission, practitioner, request=
     """Mark a submitted intake reviewed. Returns False if it already was (first reviewer wins)."""
     if submission.status != SubmissionStatus.SUBMITTED:
         raise IntakeError("Only a sent questionnaire can be reviewed.")
+    _check_in_care(practitioner, submission.client)
+    intake_check_usable(submission=submission)
     with transaction.atomic():
         now = timezone.now()
         updated = IntakeSubmission.objects.filter(pk=submission.pk, reviewed_at=None).update(
@@ -192,8 +249,33 @@ def intake_mark_reviewed(*, submission: IntakeSubmission, practitioner, request=
     return bool(updated)
 
 
+def screening_override_grant(*, client, day: date, practitioner, reason: str, request=None) -> ScreeningOverride:
+    """A practitioner approves a session on ``day`` that screening would stop (e.g. the client's other doctor
+    agreed, or a treatment that avoids the face). The desk may then book or move a session onto that date,
+    and the booking's event names this approval. Audit-logged; the reason is required."""
+    reason = reason.strip()
+    if getattr(practitioner, "role", None) != Role.PRACTITIONER:
+        raise IntakeError("Only a practitioner can approve a session despite the screening.")
+    if not reason:
+        raise IntakeError("Please give the reason for the exception. Nothing was saved.")
+    if day < clinic_today():
+        raise IntakeError("Choose today or a later date. Nothing was saved.")
+    verdict = gate.screening_verdict(client=client, service=None, day=day)
+    if not verdict.blocked:
+        raise IntakeError(f"Screening does not stop a session on {day:%-d %B %Y}: there is nothing to approve.")
+    with transaction.atomic():
+        override = ScreeningOverride.objects.create(client=client, day=day, granted_by=practitioner, reason=reason,
+                                                    flag_codes=list(verdict.blocking_codes))
+        audit_record(actor=practitioner, action="intake.screening_override", obj=override, subject=client,
+                     request=request)
+    logger.info("screening override %s for client %s by user %s", override.pk, client.pk, practitioner.pk)
+    return override
+
+
 def intake_flag_clear(*, flag: IntakeFlag, practitioner, request=None) -> bool:
     """The practitioner has checked a flag and treatment may go ahead (e.g. the cold sore has healed)."""
+    _check_in_care(practitioner, flag.submission.client)
+    intake_check_usable(submission=flag.submission)
     with transaction.atomic():
         updated = IntakeFlag.objects.filter(pk=flag.pk, cleared_at=None).update(cleared_at=timezone.now(),
                                                                                cleared_by=practitioner)
@@ -236,6 +318,14 @@ def treatment_note_save(*, appointment: Appointment, practitioner, data: dict, r
     now = timezone.now()
     if not session_started(appointment, now=now):
         raise IntakeError("You can write the note once the session has started.")
+    if appointment.status == AppointmentStatus.BOOKED and not TreatmentNote.objects.filter(
+            appointment=appointment).exists():
+        # Not checked in: the gate the desk's check-in applies holds the first note too. Amendments go ahead,
+        # a clinical record can always be corrected.
+        problem = gate.appointment_verdict(appointment=appointment).session_problem(
+            first_name=appointment.client.first_name, status="in_treatment")
+        if problem:
+            raise IntakeError(f"{problem} No note can be written until then.")
     data = {name: data[name] for name in TreatmentNote.CONTENT_FIELDS if name in data}
     _check_tongue_pulse(data)
     reason = reason.strip()
@@ -289,6 +379,8 @@ def completed_sessions(*, client) -> int:
 
 def reassessment_record(*, client, recorded_by, answers: dict, appointment: Appointment | None = None,
                         request=None) -> Reassessment:
+    if recorded_by.pk != client.pk:  # the client's own check-in, or a clinician's in a session
+        _check_in_care(recorded_by, client)
     version = definitions.questionnaire_current()
     questionnaire = Questionnaire.of(version)
     with transaction.atomic():

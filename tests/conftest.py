@@ -51,6 +51,16 @@ def _clinic_defaults(db):
     ClinicSettings.load()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the (local-memory) cache: each test starts with none, as a new day would."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def client_user():
     return factories.ClientFactory(first_name="Chloe", last_name="Martin", email="chloe@example.com")

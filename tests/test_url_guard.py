@@ -24,6 +24,8 @@ PUBLIC = {
     "accounts:login",
     "accounts:logout",
     "accounts:signup",
+    "accounts:signup_done",  # "check your email": the same page whoever signed up, nothing personal on it
+    "accounts:login_code",  # the second step of a log-in: the password checked a moment ago is the credential
     "accounts:verify_email",  # the signed token in the link is the credential
     "accounts:password_reset",  # Django's reset flow: answers the same whether the email exists or not
     "accounts:password_reset_done",
@@ -44,6 +46,7 @@ LOGIN_ONLY = {
     "accounts:resend_verification",  # one's own confirmation email
     "accounts:password_change",
     "accounts:password_change_done",
+    "accounts:two_factor",  # one's own two-factor sign-in (staff only: 404 for clients)
     "core:my_inbox",  # the emails sent to oneself (embedded default only, 404 with a mail server)
     "core:my_inbox_detail",
 }

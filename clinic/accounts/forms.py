@@ -7,13 +7,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.mail import EmailMultiAlternatives
-from django.template import loader
 from django.utils import timezone
 
-from clinic.core.mail import SENSITIVE_HEADER
-
-from .models import Role, User
+from .models import Role, User, normalise_email
 
 # A browser's <input type="date"> only accepts ISO dates; the en-GB default (25/12/1990) shows as blank,
 # so a saved date of birth would vanish from the form and be wiped on the next save.
@@ -69,12 +65,14 @@ class SignUpForm(_CrispyMixin, forms.ModelForm):
         self._setup_helper()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in, or reset your password."
-            )
-        return email
+        # No "already exists" error here: that would tell anyone who is a client of the clinic. The service
+        # emails the owner instead, and the page answers as for a new account.
+        return normalise_email(self.cleaned_data["email"])
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The model's unique email constraint would say "already exists" (see clean_email): the service's
+        # IntegrityError handles a taken address instead.
+        return super()._get_validation_exclusions() | {"email"}
 
     def clean_date_of_birth(self) -> date:
         return _clean_date_of_birth(self.cleaned_data["date_of_birth"])
@@ -107,7 +105,7 @@ class StaffCreateForm(_CrispyMixin, forms.ModelForm):
         self._setup_helper()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = normalise_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists.")
         return email
@@ -143,10 +141,32 @@ class ProfileForm(_CrispyMixin, forms.ModelForm):
 
 
 class SignInLinkPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the email marked as carrying a sign-in link (see clinic.core.mail)."""
+    """Django's reset form, sending through the one path of sign-in emails: a message of the outbox per account
+    found (retried like any other, content hidden from staff), whose link is made when it is sent."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        EmailMultiAlternatives(subject, body, from_email, [to_email], headers={SENSITIVE_HEADER: "1"}).send()
+    def save(self, **kwargs) -> None:
+        # The view's options (templates, domain, token generator) are not needed: clinic.accounts.emails renders
+        # the email from SITE_URL when it goes out, so the token is never stored.
+        from .services import password_reset_send
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_send(user=user)
+
+
+class CodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(label="Code", max_length=32, strip=True, widget=forms.TextInput(attrs={
+        "autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false"}))
+
+
+class ErasureRequestForm(forms.Form):
+    reason = forms.CharField(label="Why (optional)", required=False, max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}), help_text="You do not have to give a reason.")
+    confirm = forms.BooleanField(label="I understand: erase my details and close my account",
+                                 error_messages={"required": "Please tick the box to confirm."})
+
+
+class ErasureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm and erase"), ("decline", "Decline")])
+    note = forms.CharField(label="Note", required=False, max_length=500)

@@ -14,16 +14,21 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Clinic manager")
 
 
+def normalise_email(email: str) -> str:
+    """The one spelling of a login identity: stored, looked up, counted by the lock-out and the throttles."""
+    return BaseUserManager.normalize_email((email or "").strip()).lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str) -> User:
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=normalise_email(username))
 
     def create_user(self, email: str, password: str | None = None, **extra) -> User:
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -103,3 +108,81 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_clinic_staff(self) -> bool:
         return self.role != Role.CLIENT
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")  # decided; the erasure runs in the same transaction
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+
+
+class ErasureRequest(models.Model):
+    """A client's request to have her personal details erased, and what the clinic decided.
+
+    On completion the account is anonymised at once; the clinical records the clinic must keep stay until
+    ``retain_until`` (``ClinicSettings.clinical_retention_years``), when the beat purges them
+    (``clinic.accounts.rights``). The row itself stays: it is the record that the erasure happened.
+    """
+
+    client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="erasure_requests")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ErasureStatus.choices,
+                              default=ErasureStatus.REQUESTED)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    retain_until = models.DateTimeField(_("clinical records kept until"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("clinical records deleted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("erasure request")
+        indexes = [models.Index(fields=["status", "retain_until"])]
+        constraints = [
+            # A second click, or a second tab, cannot open a second request while one waits for a decision.
+            models.UniqueConstraint(fields=["client"], condition=models.Q(status="requested"),
+                                    name="accounts_one_open_erasure_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Erasure request {self.pk} of client {self.client_id} ({self.status})"
+
+
+class TwoFactorDevice(models.Model):
+    """A staff member's authenticator app (TOTP). Exists only once confirmed with a first code."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor",
+                                verbose_name=_("user"))
+    # The shared secret must be readable to check codes (TOTP is symmetric); it never leaves this row.
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    # The last 30-second step a code was accepted for: the same code cannot be used twice (replay).
+    last_used_step = models.BigIntegerField(_("last used step"), default=0)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return f"Two-factor device of user {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the phone is lost. Only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes",
+                             verbose_name=_("user"))
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="accounts_recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of user {self.user_id}"

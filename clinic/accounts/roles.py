@@ -14,6 +14,9 @@ EDITABLE = {
     "core": ["clinicsettings"],
 }
 VIEW_ONLY = {"booking": ["appointment", "course"], "accounts": ["user"], "notifications": ["message"]}
+# A staff member who lost her phone and her recovery codes: a manager removes her two-factor device, so she
+# signs in with her password and sets it up again. Never add or change one (that would choose her secret).
+VIEW_AND_DELETE = {"accounts": ["twofactordevice"]}
 
 
 def sync_managers_group(**kwargs) -> None:
@@ -26,6 +29,9 @@ def sync_managers_group(**kwargs) -> None:
     for app_label, models in VIEW_ONLY.items():
         wanted += Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models,
                                             codename__startswith="view_")
+    for app_label, models in VIEW_AND_DELETE.items():
+        wanted += Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models,
+                                            codename__regex=r"^(view|delete)_")
     group.permissions.set(wanted)
 
 

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
-from django.contrib.auth.models import BaseUserManager
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from clinic.core.mail import SENSITIVE_HEADER
+from clinic.notifications.models import MessageKind
 
-from .models import Role, User
+from .emails import sign_in_message_queue
+from .models import Role, User, normalise_email
 from .roles import grant_manager_rights
 from .signals import email_verified, staff_account_created
-from .tokens import make_verification_token, read_verification_token, token_matches_email
+from .tokens import read_verification_token, token_matches_email
 
 
 class EmailTaken(Exception):
@@ -28,7 +21,7 @@ class EmailTaken(Exception):
 
 
 def _normalise(email: str) -> str:
-    return BaseUserManager.normalize_email(email.strip()).lower()
+    return normalise_email(email)
 
 
 def user_create(
@@ -64,16 +57,35 @@ def user_create(
         raise EmailTaken(email) from exc
 
 
-def client_sign_up(**fields) -> User:
-    user = user_create(role=Role.CLIENT, **fields)
+def client_sign_up(*, email: str, password: str, first_name: str, last_name: str, phone: str = "",
+                   date_of_birth: date | None = None) -> User | None:
+    """Create a client account and email the confirmation link. Returns None when the email already has an
+    account: then its owner is told by email instead, and the caller answers exactly as for a new account, so
+    the sign-up page cannot be used to learn who is a client of the clinic.
+
+    Both paths hash the password (``create_user`` does before the insert fails) and send by ``on_commit``,
+    so they also take about the same time.
+    """
+    try:
+        user = user_create(role=Role.CLIENT, email=email, password=password, first_name=first_name,
+                           last_name=last_name, phone=phone, date_of_birth=date_of_birth)
+    except EmailTaken:
+        owner = User.objects.filter(email__iexact=_normalise(email)).first()
+        if owner is not None:
+            transaction.on_commit(lambda: account_exists_email_send(user=owner), robust=True)
+        return None
     transaction.on_commit(lambda: verification_email_send(user=user), robust=True)
     return user
 
 
+def account_exists_email_send(*, user: User) -> None:
+    """Someone tried to sign up with this address: tell its owner how to get in (no link that signs in)."""
+    sign_in_message_queue(user=user, kind=MessageKind.ACCOUNT_EXISTS)
+
+
 def verification_email_send(*, user: User) -> None:
-    link = settings.SITE_URL + reverse("accounts:verify_email", args=[make_verification_token(user)])
-    body = render_to_string("accounts/email/verify_email.txt", {"user": user, "link": link})
-    _send_sign_in_link("Please confirm your email address", body, user.email)
+    """Queue the confirmation link (made when the email goes out: see clinic.accounts.emails)."""
+    sign_in_message_queue(user=user, kind=MessageKind.VERIFY_EMAIL)
 
 
 def email_verify(*, token: str) -> User | None:
@@ -93,12 +105,9 @@ def email_verify(*, token: str) -> User | None:
 
 def staff_invite_send(*, user: User) -> None:
     """A new colleague has no password yet: email them a link to choose one (the reset flow)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    path = reverse("accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
-    body = render_to_string("accounts/email/staff_welcome.txt", {"user": user, "link": settings.SITE_URL + path})
-    _send_sign_in_link("Your clinic staff account", body, user.email)
+    sign_in_message_queue(user=user, kind=MessageKind.STAFF_INVITE)
 
 
-def _send_sign_in_link(subject: str, body: str, to: str) -> None:
-    """Emails whose link signs someone in are marked, so the in-app outbox hides them from front desk."""
-    EmailMessage(subject, body, None, [to], headers={SENSITIVE_HEADER: "1"}).send()
+def password_reset_send(*, user: User) -> None:
+    """The password reset form found this account: queue the reset link (made when the email goes out)."""
+    sign_in_message_queue(user=user, kind=MessageKind.PASSWORD_RESET)

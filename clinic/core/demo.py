@@ -31,7 +31,7 @@ CLIENTS = [
 ]
 
 # Apps that add demo data, in dependency order. Each has demo.seed(users: dict[str, User]).
-APP_SEEDERS = ["booking.demo", "intake.demo", "frontdesk.demo"]
+APP_SEEDERS = ["booking.demo", "intake.demo", "charting.demo", "frontdesk.demo"]
 
 
 def _user(email: str, first: str, last: str, role: str, phone: str = "") -> User:

@@ -31,6 +31,11 @@ def validate_reminder_hours(value: str) -> None:
         raise ValidationError(_("Each reminder must be between 1 and 336 hours (14 days) before the session."))
 
 
+class ClinicalAccess(models.TextChoices):
+    CARE = "care", _("Care relationship: only clients she treats")
+    WHOLE_CLINIC = "whole_clinic", _("Whole clinic: every client")
+
+
 class ClinicSettings(models.Model):
     """The one row of clinic-wide settings a manager edits in the app (``/manage/settings/``)."""
 
@@ -73,6 +78,25 @@ class ClinicSettings(models.Model):
                     "ahead to fill in a short progress check-in."))
     waitlist_offer_hours = models.PositiveIntegerField(
         _("waitlist offer lasts (hours)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(72)])
+    clinical_access = models.CharField(
+        _("who may read a client's clinical record"), max_length=20, choices=ClinicalAccess.choices,
+        default=ClinicalAccess.CARE,
+        help_text=_("Care relationship: a practitioner reads the intake, notes and progress only of clients she has "
+                    "treated or is booked to treat; anyone else's record opens only in an emergency, with a stated "
+                    "reason that is kept in the audit log. Whole clinic: every practitioner (and staff allowed to "
+                    "read clinical answers) reads every client's record."))
+    clinical_retention_years = models.PositiveSmallIntegerField(
+        _("keep clinical records of erased clients (years)"), default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("When a client's personal details are erased, her intake, consent and treatment notes are "
+                    "kept this long (as the law requires), then deleted."))
+    clients_see_photos = models.BooleanField(
+        _("clients see their before-and-after photos"), default=False,
+        help_text=_("If on, a client who consented to photographs can compare her own photos in her account."))
+    # Set, in the transaction that changes when messages go, until upcoming sessions' messages are re-planned:
+    # the beat's dispatcher re-plans while it is set, so a broker down at the moment of saving loses nothing.
+    messages_replan_requested_at = models.DateTimeField(_("messages to re-plan since"), null=True, blank=True,
+                                                        editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -111,8 +135,8 @@ class OutboxEmail(models.Model):
     html_body = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True,
                                    help_text=_("[{filename, mimetype, content}] for text attachments"))
-    # Carries a sign-in link (verification, password reset, staff invite): only managers may read it,
-    # or front desk could take over a practitioner's account from the outbox.
+    # Carries a sign-in link (verification, password reset, staff invite): nobody reads it on /outbox/, managers
+    # included, or staff could take over a practitioner's account; its recipient reads it under "My emails".
     sensitive = models.BooleanField(default=False)
 
     class Meta:

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
-from clinic.accounts.permissions import Cap, has_cap, require
-from clinic.audit.services import audit_record
+from clinic.accounts.permissions import Cap, require
+from clinic.audit.services import audit_chain_verify, audit_record
 
 from .forms import ClinicSettingsForm
 from .models import ClinicSettings, OutboxEmail
@@ -81,6 +81,7 @@ def manage(request):
         "locations": Location.objects.prefetch_related("rooms"),
         "services": Service.objects.all(),
         "practitioners": Practitioner.objects.select_related("user"),
+        "audit_chain": audit_chain_verify(),  # one query over the log: a manager's page, opened now and then
     })
 
 
@@ -98,16 +99,22 @@ def clinic_settings_edit(request):
         changed = [str(form.fields[name].label) for name in form.changed_data]
         replan = False
         with transaction.atomic():
+            replan = _message_timing(form.instance) != timing_before
+            # The form saves the whole row: carry over a re-plan still pending (read under the lock, as the beat
+            # may have just finished it) rather than the value read when the page was requested.
+            form.instance.messages_replan_requested_at = (
+                ClinicSettings.objects.select_for_update().filter(pk=form.instance.pk)
+                .values_list("messages_replan_requested_at", flat=True).first())
             form.save()
             # Policies change what clients may do: keep who changed them and when (ids and verbs only).
             audit_record(actor=request.user, action="clinic.settings_change", obj=form.instance, request=request)
-            replan = _message_timing(form.instance) != timing_before
             if replan:
                 # Every upcoming session's reminders, nudge, check-in and aftercare move to the new times:
-                # possibly many clients, so a worker does it once the new settings are committed.
-                from booking.tasks import replan_messages
+                # possibly many clients, so a worker does it once the new settings are committed (and the beat,
+                # should that request be lost to a broker outage).
+                from booking.notifications import messages_replan_request
 
-                transaction.on_commit(lambda: replan_messages.delay(), robust=True)
+                messages_replan_request()
         if changed:
             messages.success(request, f"Clinic settings saved. Changed: {', '.join(changed)}.")
         else:
@@ -123,7 +130,8 @@ def clinic_settings_edit(request):
 def outbox(request):
     # A text message has no subject: its first words stand in (bodies of emails are not loaded).
     preview = Case(When(channel="sms", sensitive=False, then=Left("body", 61)), default=Value(""))
-    emails = OutboxEmail.objects.only("id", "created_at", "channel", "to", "subject").annotate(preview=preview)[:200]
+    emails = (OutboxEmail.objects.only("id", "created_at", "channel", "to", "subject", "sensitive")
+              .annotate(preview=preview)[:200])
     return render(request, "core/outbox.html", {"emails": emails})
 
 
@@ -131,9 +139,9 @@ def outbox(request):
 def outbox_detail(request, pk: int):
     email = get_object_or_404(OutboxEmail, pk=pk)
     # A sign-in link (verification, password reset, staff invite) would let whoever reads it take over the
-    # account: only managers see those bodies, the front desk sees who it went to and when.
-    redacted = email.sensitive and not has_cap(request.user, Cap.MANAGE_CLINIC)
-    return render(request, "core/outbox_detail.html", {"email": email, "redacted": redacted})
+    # account, a manager included (a practitioner's reset link opens her clients' clinical answers): staff see
+    # who it went to and when; only the recipient reads it, under "My emails".
+    return render(request, "core/outbox_detail.html", {"email": email, "redacted": email.sensitive})
 
 
 def _own_messages(user):

@@ -27,6 +27,18 @@ class MessageKind(models.TextChoices):
     COURSE_CHECKIN = "course_checkin", _("Course check-in")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
     WAITLIST_GONE = "waitlist_gone", _("Waitlist time taken")
+    SCREENING_CONFLICT = "screening_conflict", _("Please rearrange (screening)")
+    # Sign-in emails (clinic.accounts.emails): the link is made when the email is sent, so no token is ever
+    # stored, and staff see that it went, never what it said.
+    VERIFY_EMAIL = "verify_email", _("Email address confirmation")
+    STAFF_INVITE = "staff_invite", _("Staff account invitation")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    ACCOUNT_EXISTS = "account_exists", _("Sign-up with an existing address")
+
+
+# Their content lets the reader sign in as the recipient (or says who has an account): never shown to staff.
+SIGN_IN_KINDS = frozenset({MessageKind.VERIFY_EMAIL, MessageKind.STAFF_INVITE, MessageKind.PASSWORD_RESET,
+                           MessageKind.ACCOUNT_EXISTS})
 
 
 # Messages a client may switch off on their profile. The rest tell them about their own bookings,
@@ -89,4 +101,10 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.channel} to user {self.recipient_id} ({self.state})"
+
+    @property
+    def kept_in_outbox(self) -> bool:
+        """A text "sent" while no SMS provider is configured went to the in-app outbox, not to a phone."""
+        return (self.channel == Channel.SMS and self.state == MessageState.SENT
+                and settings.SMS_BACKEND == settings.SMS_OUTBOX_BACKEND)
 

@@ -34,10 +34,17 @@ class Outgoing:
     # The text message version: short, no links to anything but the clinic's own pages.
     sms: str = ""
     reply_to: list[str] = field(default_factory=list)
+    # Extra email headers, e.g. clinic.core.mail.SENSITIVE_HEADER on emails that carry a sign-in link.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Builder = Callable[["Message"], Outgoing]
 _builders: dict[str, Builder] = {}
+# Work an app needs the beat to finish (e.g. booking re-planning messages after a settings change): run by the
+# dispatcher every minute, before it sends what is due. Each takes ``now`` and must be idempotent and quick
+# when there is nothing to do.
+TickHook = Callable[..., object]
+_tick_hooks: list[TickHook] = []
 
 
 def register(*kinds: str) -> Callable[[Builder], Builder]:
@@ -47,6 +54,16 @@ def register(*kinds: str) -> Callable[[Builder], Builder]:
         return builder
 
     return decorator
+
+
+def on_tick(hook: TickHook) -> TickHook:
+    if hook not in _tick_hooks:
+        _tick_hooks.append(hook)
+    return hook
+
+
+def tick_hooks() -> list[TickHook]:
+    return list(_tick_hooks)
 
 
 def builder_for(kind: str) -> Builder:

@@ -34,7 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import NON_ESSENTIAL, RESENDABLE, Channel, Message, MessageKind, MessageState
-from .registry import NotNeeded, Outgoing, PermanentFailure, builder_for
+from .registry import NotNeeded, Outgoing, PermanentFailure, builder_for, tick_hooks
 from .sms import sms_backend
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,18 @@ def messages_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_BATC
     return len(ids)
 
 
+def messages_tick(*, now: datetime | None = None) -> int:
+    """The beat's minute: first the work apps left for it (``registry.on_tick``: re-planning after a settings
+    change, recorded in the database so a broker outage cannot drop it), then the dispatch of what is due."""
+    now = now or _now()
+    for hook in tick_hooks():
+        try:
+            hook(now=now)
+        except Exception:  # one app's failure must not stop messages going out; it is retried next minute
+            logger.exception("tick hook %s failed; retried next minute", getattr(hook, "__name__", hook))
+    return messages_dispatch(now=now)
+
+
 def _enqueue(ids: list[int]) -> None:
     from .tasks import send_message
 
@@ -169,7 +181,7 @@ def _deliver(message: Message, outgoing: Outgoing) -> None:
         sms_backend().send(to=message.recipient.phone, body=outgoing.sms or outgoing.text)
         return
     email = EmailMultiAlternatives(outgoing.subject, outgoing.text, None, [message.recipient.email],
-                                   reply_to=outgoing.reply_to or None)
+                                   reply_to=outgoing.reply_to or None, headers=outgoing.headers or None)
     if outgoing.html:
         email.attach_alternative(outgoing.html, "text/html")
     for filename, content, mimetype in outgoing.attachments:

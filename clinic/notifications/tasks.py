@@ -9,8 +9,9 @@ from . import services
 
 @shared_task
 def dispatch_messages() -> int:
-    """Every minute (clinic/celery.py): hand due messages to workers, recover interrupted ones."""
-    return services.messages_dispatch()
+    """Every minute (clinic/celery.py): finish recorded work (re-planning), hand due messages to workers,
+    recover interrupted ones."""
+    return services.messages_tick()
 
 
 # No Celery retry: a failed send is put back on its row with a later due time (see services).

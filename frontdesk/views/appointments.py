@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from booking import screening
 from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import Appointment, AppointmentStatus, BookedVia, Location, Practitioner, Service
@@ -66,6 +67,24 @@ def _actions(appointment: Appointment) -> list[tuple[str, str, str]]:
     return actions
 
 
+def _screening(appointment: Appointment, actions: list) -> tuple[str | None, list]:
+    """What the gate says before the desk presses a button: why the next step cannot happen (check-in, start,
+    completion), and the buttons left once the held steps are taken off. The service refuses them anyway."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING, AppointmentStatus.ARRIVED,
+                                  AppointmentStatus.IN_TREATMENT):
+        return None, actions
+    verdict = screening.verdict(client=appointment.client, service=appointment.service,
+                                day=appointment.starts_at.astimezone(appointment.location.tz).date(),
+                                appointment=appointment)
+    following = {AppointmentStatus.BOOKED: "arrived", AppointmentStatus.PENDING: "arrived",
+                 AppointmentStatus.ARRIVED: "in_treatment", AppointmentStatus.IN_TREATMENT: "completed"}
+    problem = verdict and verdict.session_problem(first_name=appointment.client.first_name,
+                                                  status=following[appointment.status])
+    if not problem:
+        return None, actions
+    return problem, [a for a in actions if a[0] not in booking_services.SCREENED_STATUSES]
+
+
 def _appointment(pk: int) -> Appointment:
     return get_object_or_404(
         Appointment.objects.select_related("client", "service", "practitioner__user", "location", "room"), pk=pk)
@@ -89,11 +108,12 @@ def appointment_detail(request, pk: int):
     tz = appointment.location.tz
     local_day = appointment.starts_at.astimezone(tz).date()
     can_manage = has_cap(request.user, Cap.MANAGE_APPOINTMENTS)
+    screening_problem, actions = _screening(appointment, _actions(appointment) if can_manage else [])
     context = {
         "appointment": appointment, "tzname": appointment.location.time_zone,
         "intake": intake_statuses(client_ids=[appointment.client_id], on_date=local_day).get(appointment.client_id),
         "can_manage": can_manage,
-        "actions": _actions(appointment) if can_manage else [],
+        "actions": actions, "screening_problem": screening_problem,
         "movable": can_manage and appointment.status in MOVABLE,
         "late_if_cancelled": not booking_services.policy_allows_client_change(appointment, clinic=request.clinic),
         "calendar_url": _calendar_url(appointment),

@@ -1,4 +1,6 @@
+from .aftercare import aftercare_preview
 from .client import (
+    consent_withdraw,
     intake_autosave,
     intake_check,
     intake_consent,
@@ -10,8 +12,10 @@ from .client import (
     my_reassess,
     submission_detail,
 )
+from .healthcheck import health_check, health_check_answers, health_check_review
 from .practitioner import (
     assessment_save,
+    break_glass,
     client_reassess,
     client_record,
     flag_clear,
@@ -25,10 +29,13 @@ from .practitioner import (
     treatment_note,
 )
 from .progress import client_progress, my_progress
+from .screening import screening_override
 
 __all__ = [
-    "assessment_save", "client_progress", "client_reassess", "client_record", "flag_clear", "intake_autosave",
-    "intake_check", "intake_consent", "intake_continue", "intake_link", "intake_request", "intake_review",
-    "intake_settings", "intake_start", "intake_step", "mark_reviewed", "my_intake", "my_progress", "my_reassess",
-    "practitioner_day", "review_queue", "submission_detail", "submission_export", "treatment_note",
+    "aftercare_preview", "assessment_save", "break_glass", "client_progress", "client_reassess", "client_record",
+    "consent_withdraw", "flag_clear", "health_check", "health_check_answers", "health_check_review",
+    "intake_autosave", "intake_check", "intake_consent", "intake_continue", "intake_link", "intake_request",
+    "intake_review", "intake_settings", "intake_start", "intake_step", "mark_reviewed", "my_intake", "my_progress",
+    "my_reassess", "practitioner_day", "review_queue", "screening_override", "submission_detail",
+    "submission_export", "treatment_note",
 ]

@@ -13,10 +13,10 @@ from booking.models import Appointment, AppointmentStatus
 from clinic.accounts.permissions import Cap
 from clinic.audit.services import audit_record
 
-from .. import screening, selectors, services
+from .. import gate, healthcheck, selectors, services
 from ..definitions import consent_current
-from ..forms import ConsentForm, ReassessmentForm, SectionForm
-from ..models import FlagLevel, IntakeSettings, IntakeSubmission, SubmissionStatus
+from ..forms import ConsentForm, ConsentWithdrawForm, HealthCheckForm, ReassessmentForm, SectionForm
+from ..models import ConsentRecord, FlagLevel, IntakeSettings, IntakeSubmission, SubmissionStatus
 from ..questionnaire import Questionnaire
 from .common import intake_view
 
@@ -28,16 +28,11 @@ def _upcoming(client) -> list[Appointment]:
                 .select_related("location", "service", "practitioner__user").order_by("starts_at")[:20])
 
 
-def _blocked_sessions(flags, appointments) -> list[dict]:
-    """Upcoming sessions a flag stops, with the reasons and the earliest date that would be fine."""
-    result = []
-    for appointment in appointments:
-        day = appointment.local_starts_at.date()
-        blockers = screening.blocking(flags, day)
-        if blockers:
-            result.append({"appointment": appointment, "reasons": [f.reason for f in blockers],
-                           "earliest": screening.earliest_date(flags, day)})
-    return result
+def _blocked_sessions(verdicts: dict, appointments) -> list[dict]:
+    """Upcoming sessions the screening gate stops (live: the clinic's current waits, the session's date), with the
+    client's own reasons and the earliest date that would be fine."""
+    return [{"appointment": a, "reasons": verdicts[a.pk].clinical_reasons, "earliest": verdicts[a.pk].earliest}
+            for a in appointments if verdicts[a.pk].stops]
 
 
 @intake_view(Cap.BOOK_ONLINE)
@@ -51,9 +46,17 @@ def my_intake(request):
         steps = Questionnaire.of(draft.version).steps(draft.answers)
         done = sum(1 for s in steps if s.number in draft.completed_steps)
         context["draft_percent"] = round(100 * done / len(steps))
+    if current is None:
+        # Withdrawn: say so, and that updating the questionnaire is how she gives consent again.
+        context["withdrawn"] = (ConsentRecord.objects.filter(client=client, withdrawn_at__isnull=False)
+                                .order_by("-withdrawn_at").first())
     if current is not None:
         flags = list(current.flags.filter(cleared_at=None))
-        context["blocked"] = _blocked_sessions(flags, _upcoming(client))
+        upcoming = _upcoming(client)
+        verdicts = gate.screening_verdicts(appointments=upcoming)
+        context["blocked"] = _blocked_sessions(verdicts, upcoming)
+        context["renewal_due"] = next((a for a in upcoming if verdicts[a.pk].renewal_due), None)
+        context["valid_months"] = next(iter(verdicts.values())).valid_months if verdicts else 12
         context["review_flags"] = not current.is_reviewed and any(f.level == FlagLevel.REVIEW for f in flags)
         context["reassess_due"] = selectors.reassessment_due(client=client)
         audit_record(actor=client, action="intake.view_status", obj=current, subject=client, request=request)
@@ -196,6 +199,26 @@ def intake_consent(request):
 
 
 @intake_view(Cap.BOOK_ONLINE)
+def consent_withdraw(request):
+    """The client withdraws her consent, after a page saying what that means."""
+    current = selectors.current_submission(client=request.user)
+    if current is None:
+        messages.info(request, "There is no questionnaire with your consent to withdraw.")
+        return redirect("intake:my_intake")
+    form = ConsentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intake_consent_withdraw(client=request.user, reason=form.cleaned_data["reason"],
+                                             request=request)
+        except services.IntakeError as exc:  # a second tab withdrew it a moment ago
+            messages.info(request, exc.message)
+        else:
+            messages.success(request, "Your consent is withdrawn: practitioners will no longer use your answers.")
+        return redirect("intake:my_intake")
+    return render(request, "intake/consent_withdraw.html", {"form": form, "current": current})
+
+
+@intake_view(Cap.BOOK_ONLINE)
 def submission_detail(request, pk: int):
     submission = get_object_or_404(IntakeSubmission.objects.select_related("version", "consent__consent_version"),
                                    pk=pk, client=request.user, status=SubmissionStatus.SUBMITTED)
@@ -238,10 +261,17 @@ def my_reassess(request):
         messages.info(request, "Please fill in your questionnaire first: check-ins show your progress since then.")
         return redirect("intake:my_intake")
     form = ReassessmentForm(request.POST or None, questionnaire=questionnaire)
-    if request.method == "POST" and form.is_valid():
-        services.reassessment_record(client=request.user, recorded_by=request.user, answers=form.answers(),
-                                     request=request)
-        messages.success(request, "Thank you: your progress chart is updated.")
-        return redirect("intake:my_progress")
-    return render(request, "intake/reassess.html", {"form": form, "client": request.user, "current": current,
-                                                    "for_client": True})
+    # The contraindications are asked again too: they change during a course (a new filler, a new medicine).
+    health_form = HealthCheckForm(request.POST or None, prefix="hc", today=selectors.clinic_today())
+    if request.method == "POST" and all([form.is_valid(), health_form.is_valid()]):
+        try:
+            healthcheck.reassessment_with_health_check_record(
+                client=request.user, recorded_by=request.user, answers=form.answers(),
+                health_check_answers=health_form.answers(), request=request)
+        except healthcheck.HealthCheckError as exc:
+            health_form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Thank you: your progress chart is updated.")
+            return redirect("intake:my_progress")
+    return render(request, "intake/reassess.html", {"form": form, "health_form": health_form, "client": request.user,
+                                                    "current": current, "for_client": True})

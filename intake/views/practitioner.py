@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 from booking.models import Appointment, AppointmentStatus, Location, Practitioner
 from clinic.accounts.models import Role, User
 from clinic.accounts.permissions import Cap, has_cap
-from clinic.audit.services import audit_record
+from clinic.audit.forms import BreakGlassForm
+from clinic.audit.services import BREAK_GLASS_MINUTES, BreakGlassError, audit_record, break_glass_open
 from clinic.core.http import safe_next
 
-from .. import scoring, screening, selectors, services
-from ..forms import AssessmentForm, ReassessmentForm, TreatmentNoteForm
+from .. import access, gate, healthcheck, scoring, screening, selectors, services
+from ..forms import AssessmentForm, HealthCheckForm, ReassessmentForm, TreatmentNoteForm
 from ..models import (
     IntakeFlag,
     IntakeSettings,
@@ -39,7 +40,7 @@ from .common import age_on, intake_view
 
 QUEUE_DAYS = 14
 # Sort order of the review queue after "needs review": what the practitioner must act on first.
-STATUS_ORDER = {"submitted": 0, "draft": 1, "missing": 2, "reviewed": 3}
+STATUS_ORDER = {"submitted": 0, "draft": 1, "missing": 2, "withdrawn": 2, "reviewed": 3}
 
 
 def _day_bounds(day, tz) -> tuple[datetime, datetime]:
@@ -81,14 +82,27 @@ def practitioner_day(request):
     statuses = selectors.intake_statuses(client_ids=client_ids, on_date=day)
     # The rule the course check-in email follows, so the badge and the email name the same session.
     course = selectors.course_sessions(appointments=appointments)
+    verdicts = gate.screening_verdicts(appointments=appointments)  # what check-in and the note will say
     rows = [{"appointment": a, "intake": statuses[a.client_id], "note": getattr(a, "treatment_note", None),
              "session": course[a.pk].number, "reassess_due": course[a.pk].reassess_at,
-             "local_start": a.local_starts_at} for a in appointments]
+             "local_start": a.local_starts_at, "gate": _gate_line(a, verdicts[a.pk])} for a in appointments]
     return render(request, "intake/practitioner_day.html", {
         "rows": rows, "day": day, "today": today, "practitioner": practitioner, "tz_name": str(tz),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "reviewed": sum(1 for r in rows if r["intake"].status == "reviewed"),
     })
+
+
+def _gate_line(appointment: Appointment, verdict: gate.Verdict) -> str | None:
+    """Why this session cannot go ahead yet, for the practitioner (who may read the reasons); None if it can."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING, AppointmentStatus.ARRIVED):
+        return None
+    problem = verdict.session_problem(first_name=appointment.client.first_name,
+                                      status="arrived" if appointment.status != AppointmentStatus.ARRIVED
+                                      else "in_treatment")
+    if problem and verdict.clinical_reasons:
+        problem += " (" + "; ".join(verdict.clinical_reasons) + ")"
+    return problem
 
 
 @intake_view(Cap.VIEW_OWN_SCHEDULE)
@@ -102,6 +116,7 @@ def review_queue(request):
           .select_related("client", "service", "practitioner__user", "location").order_by("starts_at"))
     if not show_all:
         qs = qs.filter(practitioner=practitioner) if practitioner else qs.none()
+    qs = access.visible_to(request.user, qs, clinic=request.clinic)  # "all": still only the clients in her care
     first_by_client: dict[int, Appointment] = {}
     for appointment in qs:
         first_by_client.setdefault(appointment.client_id, appointment)
@@ -117,10 +132,24 @@ def review_queue(request):
     })
 
 
-def _submission_for_staff(pk: int) -> IntakeSubmission:
-    return get_object_or_404(
+def _submission_for_staff(request, pk: int) -> IntakeSubmission:
+    submission = get_object_or_404(
         IntakeSubmission.objects.select_related("client", "version", "reviewed_by", "consent__consent_version"),
         pk=pk, status=SubmissionStatus.SUBMITTED)
+    _check_in_care(request, submission.client)
+    return submission
+
+
+def _check_in_care(request, client: User) -> None:
+    # The same 404 as a missing record: outside her care, a record's existence is not hers to learn here.
+    if not access.may_see_client(request.user, client, clinic=request.clinic):
+        raise Http404("Not in this person's care.")
+
+
+def _not_in_care(request, client: User) -> HttpResponse:
+    """The 404 for a client's record outside the care relationship, with the emergency way in."""
+    return render(request, "intake/not_in_care.html", {"client_id": client.pk, "minutes": BREAK_GLASS_MINUTES},
+                  status=404)
 
 
 def _changed_keys(submission: IntakeSubmission) -> set[str]:
@@ -135,10 +164,13 @@ def _changed_keys(submission: IntakeSubmission) -> set[str]:
 @intake_view(Cap.VIEW_CLINICAL)
 def intake_review(request, pk: int):
     """The page a practitioner reads in a minute: flags, patterns, concerns, goals, lifestyle, then everything."""
-    return _render_review(request, _submission_for_staff(pk))
+    return _render_review(request, _submission_for_staff(request, pk))
 
 
 def _render_review(request, submission: IntakeSubmission, form: AssessmentForm | None = None):
+    if services.consent_withdrawn(submission):  # a banner instead of the answers
+        return render(request, "intake/consent_withdrawn.html", {"submission": submission,
+                                                                "client": submission.client})
     client = submission.client
     questionnaire = Questionnaire.of(submission.version)
     answers = submission.answers
@@ -150,6 +182,9 @@ def _render_review(request, submission: IntakeSubmission, form: AssessmentForm |
     today = timezone.localdate()  # the clinic's zone: the middleware activates it
     day = next_appointment.local_starts_at.date() if next_appointment else today
     concerns = _concerns(questionnaire, answers)
+    # The gate, live: the clinic's current waits against the date of the next session (or today).
+    verdict = gate.screening_verdict(client=client, service=getattr(next_appointment, "service", None), day=day) \
+        if submission.is_current else None
     assessment = getattr(submission, "assessment", None)
     can_write = has_cap(request.user, Cap.WRITE_CLINICAL)
     if form is None and can_write:
@@ -160,9 +195,13 @@ def _render_review(request, submission: IntakeSubmission, form: AssessmentForm |
     audit_record(actor=request.user, action="intake.view", obj=submission, subject=client, request=request)
     return render(request, "intake/review.html", {
         "submission": submission, "client": client, "questionnaire": questionnaire, "flags": flags,
-        "open_flags": open_flags, "blocking": screening.blocking(open_flags, day),
+        "open_flags": open_flags,
+        "blocking": verdict.blocking_codes if verdict else screening.blocking(open_flags, day),
         "unreviewed_concerns": [] if submission.is_reviewed else [f for f in open_flags if f.level == "review"],
-        "earliest": screening.earliest_date(open_flags, day), "next_appointment": next_appointment,
+        "earliest": verdict.earliest if verdict else screening.earliest_date(open_flags, day),
+        "next_appointment": next_appointment, "gate": verdict,
+        "overrides": list(client.screening_overrides.filter(day__gte=today).select_related("granted_by"))
+        if submission.is_current else [],
         "patterns": scoring.pattern_results(questionnaire, answers), "yin_yang": scoring.yin_yang(scores),
         "concerns": concerns, "assessment": assessment, "form": form, "can_write": can_write,
         "age": age_on(client.date_of_birth, today),
@@ -191,7 +230,7 @@ def _concerns(questionnaire: Questionnaire, answers: dict) -> list[dict]:
 @require_POST
 @intake_view(Cap.WRITE_CLINICAL)
 def assessment_save(request, pk: int):
-    submission = _submission_for_staff(pk)
+    submission = _submission_for_staff(request, pk)
     form = AssessmentForm(request.POST, instance=getattr(submission, "assessment", None))
     if not form.is_valid():
         messages.error(request, "Please check the assessment and plan: some fields need attention.")
@@ -211,8 +250,12 @@ def assessment_save(request, pk: int):
 @require_POST
 @intake_view(Cap.WRITE_CLINICAL)
 def mark_reviewed(request, pk: int):
-    submission = _submission_for_staff(pk)
-    services.intake_mark_reviewed(submission=submission, practitioner=request.user, request=request)
+    submission = _submission_for_staff(request, pk)
+    try:
+        services.intake_mark_reviewed(submission=submission, practitioner=request.user, request=request)
+    except services.IntakeError as exc:  # e.g. the client withdrew her consent meanwhile
+        messages.error(request, exc.message)
+        return redirect("intake:review", submission.pk)
     messages.success(request, "Intake marked reviewed.")
     return redirect(safe_next(request, default=reverse("intake:review", args=[submission.pk])))
 
@@ -222,7 +265,13 @@ def mark_reviewed(request, pk: int):
 def flag_clear(request, pk: int):
     flag = get_object_or_404(IntakeFlag.objects.select_related("submission__client"), pk=pk,
                              submission__status=SubmissionStatus.SUBMITTED)
-    if services.intake_flag_clear(flag=flag, practitioner=request.user, request=request):
+    _check_in_care(request, flag.submission.client)
+    try:
+        cleared = services.intake_flag_clear(flag=flag, practitioner=request.user, request=request)
+    except services.IntakeError as exc:  # e.g. the client withdrew her consent meanwhile
+        messages.error(request, exc.message)
+        return redirect("intake:review", flag.submission_id)
+    if cleared:
         messages.success(request, "Flag cleared: treatment may go ahead as far as this flag is concerned.")
     return redirect("intake:review", flag.submission_id)
 
@@ -230,7 +279,12 @@ def flag_clear(request, pk: int):
 @intake_view(Cap.VIEW_CLINICAL)
 def submission_export(request, pk: int):
     """A JSON copy of one submission (questions, answers, flags, consent) for the clinical record."""
-    submission = _submission_for_staff(pk)
+    submission = _submission_for_staff(request, pk)
+    try:
+        services.intake_check_usable(submission=submission)
+    except services.IntakeError as exc:
+        messages.error(request, exc.message)
+        return redirect("intake:review", submission.pk)
     questionnaire = Questionnaire.of(submission.version)
     consent = getattr(submission, "consent", None)
     data = {
@@ -261,6 +315,8 @@ def _client_or_404(client_id: int) -> User:
 def client_record(request, client_id: int):
     """A client's clinical record: intake history, assessment, notes, re-assessments."""
     client = _client_or_404(client_id)
+    if not access.may_see_client(request.user, client, clinic=request.clinic):
+        return _not_in_care(request, client)
     current = selectors.current_submission(client=client)
     appointments = list(Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
                         .select_related("service", "location", "practitioner__user", "treatment_note")
@@ -275,6 +331,28 @@ def client_record(request, client_id: int):
         "draft": selectors.draft_submission(client=client),
         "age": age_on(client.date_of_birth, selectors.clinic_today()),
     })
+
+
+@intake_view(Cap.VIEW_CLINICAL)
+def break_glass(request, client_id: int):
+    """Emergency access: open one client's record outside the care relationship, for a limited time, with a
+    stated reason. The opening is audited and shown to the manager; every read during it is audited as usual."""
+    client = _client_or_404(client_id)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opened = break_glass_open(actor=request.user, client=client, reason=form.cleaned_data["reason"],
+                                      request=request)
+        except BreakGlassError as exc:  # the form is shown again with what was typed
+            form.add_error("reason", exc.message)
+        else:
+            until = timezone.localtime(opened.expires_at)
+            messages.warning(request, f"Emergency access to {client.full_name}'s record is open until {until:%H:%M}. "
+                                      "Every page you open is recorded, and the manager sees your reason.")
+            return redirect("intake:client_record", client.pk)
+    return render(request, "intake/break_glass.html", {
+        "client": client, "form": form, "minutes": BREAK_GLASS_MINUTES,
+        "in_care": access.may_see_client(request.user, client, clinic=request.clinic)})
 
 
 def _aftercare_status(appointment: Appointment) -> dict | None:
@@ -314,6 +392,7 @@ def treatment_note(request, appointment_id: int):
     appointment = get_object_or_404(
         Appointment.objects.select_related("client", "service", "location", "practitioner__user", "room"),
         pk=appointment_id)
+    _check_in_care(request, appointment.client)
     note = _treatment_note(appointment)
     did_not_happen = appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
     is_clinician = has_cap(request.user, Cap.WRITE_CLINICAL)
@@ -390,16 +469,26 @@ def client_reassess(request, client_id: int):
     from ..definitions import questionnaire_current
 
     client = _client_or_404(client_id)
+    if not access.may_see_client(request.user, client, clinic=request.clinic):
+        return _not_in_care(request, client)
     questionnaire = Questionnaire.of(questionnaire_current())
     appointment = (Appointment.objects.filter(client=client, starts_at__lte=timezone.now())
                    .exclude(status=AppointmentStatus.CANCELLED).order_by("-starts_at").first())
     form = ReassessmentForm(request.POST or None, questionnaire=questionnaire)
-    if request.method == "POST" and form.is_valid():
-        services.reassessment_record(client=client, recorded_by=request.user, answers=form.answers(),
-                                     appointment=appointment, request=request)
-        messages.success(request, f"Re-assessment saved for {client.full_name}.")
-        return redirect("intake:client_progress", client.pk)
-    return render(request, "intake/reassess.html", {"form": form, "client": client, "for_client": False})
+    # The contraindications are asked again too: they change during a course (a new filler, a new medicine).
+    health_form = HealthCheckForm(request.POST or None, prefix="hc", today=selectors.clinic_today())
+    if request.method == "POST" and all([form.is_valid(), health_form.is_valid()]):
+        try:
+            healthcheck.reassessment_with_health_check_record(
+                client=client, recorded_by=request.user, answers=form.answers(),
+                health_check_answers=health_form.answers(), appointment=appointment, request=request)
+        except healthcheck.HealthCheckError as exc:
+            health_form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Re-assessment saved for {client.full_name}.")
+            return redirect("intake:client_progress", client.pk)
+    return render(request, "intake/reassess.html", {"form": form, "health_form": health_form, "client": client,
+                                                    "for_client": False})
 
 
 @require_POST
@@ -432,10 +521,11 @@ def intake_settings(request):
             form.save()
             audit_record(actor=request.user, action="intake.settings_change", obj=settings_row, request=request)
             if settings_row.reassess_sessions != checkins_before:
-                # Course check-ins are planned per upcoming session: a worker re-plans them once this commits.
-                from booking.tasks import replan_messages
+                # Course check-ins are planned per upcoming session: a worker re-plans them once this commits
+                # (and the beat, should that request be lost to a broker outage).
+                from booking.notifications import messages_replan_request
 
-                transaction.on_commit(lambda: replan_messages.delay(), robust=True)
+                messages_replan_request()
         messages.success(request, "Intake settings saved. New waits apply to questionnaires sent from now on.")
         return redirect("intake:settings")
     return render(request, "intake/settings_form.html", {"form": form})

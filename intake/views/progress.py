@@ -9,12 +9,12 @@ from django.utils import timezone
 from clinic.accounts.permissions import Cap
 from clinic.audit.services import audit_record
 
-from .. import selectors
+from .. import access, selectors
 from ..charts import line_chart
 from ..definitions import questionnaire_current
 from ..questionnaire import Questionnaire
 from .common import intake_view
-from .practitioner import _client_or_404
+from .practitioner import _client_or_404, _not_in_care
 
 
 def _charts(client) -> dict:
@@ -51,6 +51,8 @@ def my_progress(request):
 @intake_view(Cap.VIEW_CLINICAL)
 def client_progress(request, client_id: int):
     client = _client_or_404(client_id)
+    if not access.may_see_client(request.user, client, clinic=request.clinic):
+        return _not_in_care(request, client)
     audit_record(actor=request.user, action="progress.view", obj=client, subject=client, request=request)
     return render(request, "intake/progress.html", {**_charts(client), "client": client, "for_client": False,
                                                     "reassess_due": selectors.reassessment_due(client=client),

@@ -5,9 +5,10 @@ from django.urls import reverse
 from tests.factories import UserFactory
 
 
-def test_a_user_resets_their_password_by_email(client, mailoutbox):
+def test_a_user_resets_their_password_by_email(client, mailoutbox, django_capture_on_commit_callbacks):
     user = UserFactory(email="forgetful@example.com")
-    client.post(reverse("accounts:password_reset"), {"email": "Forgetful@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):  # the email is a message of the outbox
+        client.post(reverse("accounts:password_reset"), {"email": "Forgetful@example.com"})
     assert len(mailoutbox) == 1
     link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", mailoutbox[0].body).group(1)
     form_url = client.get(link)["Location"]

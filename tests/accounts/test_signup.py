@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -11,38 +13,46 @@ VALID = {
 }
 
 
-def test_it_creates_a_client_logs_them_in_and_sends_verification(client, django_capture_on_commit_callbacks):
+def test_it_creates_a_client_and_asks_them_to_confirm_their_email(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:signup"), VALID)
-    assert response.status_code == 302
+    assert (response.status_code, response["Location"]) == (302, reverse("accounts:signup_done"))
     user = User.objects.get()
     assert user.email == "nora.quinn@example.com"
     assert user.role == Role.CLIENT
     assert not user.email_verified
     assert user.password.startswith("argon2")
-    assert client.get(reverse("accounts:profile")).status_code == 200
+    # Not signed in yet: the confirmation link proves the address (a taken address gets the same answer).
+    assert client.get(reverse("accounts:profile")).status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nora.quinn@example.com"]
     assert "/accounts/verify/" in mail.outbox[0].body
 
 
-def test_it_follows_next_back_to_the_booking(client):
-    response = client.post(reverse("accounts:signup") + "?next=/book/", VALID)
-    assert response["Location"] == "/book/"
+def _confirm(client):
+    link = re.search(r"https?://[^/]+(/accounts/verify/\S+/)", mail.outbox[-1].body).group(1)
+    return client.get(link)
 
 
-def test_it_ignores_offsite_next(client):
-    response = client.post(reverse("accounts:signup") + "?next=//evil.example/", VALID)
-    assert response["Location"] == reverse("accounts:landing")
+def test_the_confirmation_link_comes_back_to_the_booking(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:signup") + "?next=/book/", VALID)
+    response = _confirm(client)
+    assert response["Location"] == f"{reverse('accounts:login')}?next=%2Fbook%2F"
+    assert User.objects.get().email_verified
 
 
-def test_it_rejects_an_email_taken_in_another_case_and_keeps_input(client):
-    ClientFactory(email="nora.quinn@example.com")
+def test_it_ignores_offsite_next(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:signup") + "?next=//evil.example/", VALID)
+    assert _confirm(client)["Location"] == reverse("accounts:login")
+
+
+def test_an_email_taken_in_another_case_creates_nothing(client):
+    owner = ClientFactory(email="nora.quinn@example.com")
     response = client.post(reverse("accounts:signup"), VALID)
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
-    assert 'value="Nora"' in response.content.decode()
-    assert User.objects.count() == 1
+    assert (response.status_code, response["Location"]) == (302, reverse("accounts:signup_done"))
+    assert list(User.objects.all()) == [owner]
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

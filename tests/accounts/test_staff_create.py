@@ -3,11 +3,13 @@ from django.urls import reverse
 from clinic.accounts.models import User
 
 
-def test_a_manager_creates_a_staff_account_that_sets_its_own_password(login, manager_user, mailoutbox):
+def test_a_manager_creates_a_staff_account_that_sets_its_own_password(login, manager_user, mailoutbox,
+                                                                    django_capture_on_commit_callbacks):
     client = login(manager_user)
-    response = client.post(reverse("accounts:staff_create"), {
-        "first_name": "Rosa", "last_name": "Diaz", "email": "Rosa@Clinic.example", "phone": "",
-        "role": "front_desk"})
+    with django_capture_on_commit_callbacks(execute=True):  # the invitation is a message of the outbox
+        response = client.post(reverse("accounts:staff_create"), {
+            "first_name": "Rosa", "last_name": "Diaz", "email": "Rosa@Clinic.example", "phone": "",
+            "role": "front_desk"})
     assert response.status_code == 302
     rosa = User.objects.get(email="rosa@clinic.example")
     assert rosa.role == "front_desk"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -37,10 +38,18 @@ def test_anonymous_visitors_see_the_slot_and_sign_in_links_that_come_back(client
     assert "Confirm booking" not in html
 
 
-def test_signing_up_from_the_review_page_comes_back_to_it(client, url):
-    response = client.post(f"{reverse('accounts:signup')}?next={quote(url, safe='/')}", {
-        "first_name": "Nina", "last_name": "New", "email": "nina@example.com", "phone": "07700 900999",
-        "date_of_birth": "1990-04-02", "password1": "a-long-pass-phrase-42", "password2": "a-long-pass-phrase-42"})
+def test_signing_up_from_the_review_page_comes_back_to_it(client, url, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{reverse('accounts:signup')}?next={quote(url, safe='/')}", {
+            "first_name": "Nina", "last_name": "New", "email": "nina@example.com", "phone": "07700 900999",
+            "date_of_birth": "1990-04-02", "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42"})
+    assert response["Location"] == reverse("accounts:signup_done")
+    # The confirmation link, then the log-in, come back to the chosen time.
+    link = re.search(r"https?://[^/]+(/accounts/verify/\S+/)", mailoutbox[-1].body).group(1)
+    login_url = client.get(link)["Location"]
+    response = client.post(login_url, {"username": "nina@example.com", "password": "a-long-pass-phrase-42"})
     assert response.status_code == 302 and response["Location"] == url
     assert "Confirm booking" in client.get(url).content.decode()
 

@@ -60,6 +60,14 @@ def test_a_new_visitor_books_moves_and_cancels(phone_page, live_server, schedule
     page.locator("input[name=password2]").fill("lotus-blossom-2026!")
     page.get_by_role("button", name="Create my account").click()
 
+    # Nobody is signed in by the sign-up itself (a taken address gets the same answer); logging in from the
+    # "check your email" page comes back to the slot, still held for her.
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.get_by_role("link", name="Log in").last.click()
+    page.get_by_label("Email").fill("nina@example.com")
+    page.get_by_label("Password").fill("lotus-blossom-2026!")
+    page.get_by_role("button", name="Log in").click()
+
     # Back on the same slot, now signed in.
     expect(page.get_by_role("heading", name="Review your booking")).to_be_visible()
     expect(page.get_by_test_id("when")).to_contain_text(when)

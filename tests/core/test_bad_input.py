@@ -125,8 +125,9 @@ def test_a_sign_up_is_saved_whatever_next_says(client, bad):
     response = client.post(f"{reverse('accounts:signup')}?next={bad}", {
         "first_name": "Nora", "last_name": "Quinn", "email": "nora@example.com", "phone": "07700 900555",
         "date_of_birth": "1990-04-02", "password1": "lotus-blossom-77", "password2": "lotus-blossom-77"})
-    assert (response.status_code, response["Location"]) == (302, reverse("accounts:landing"))
+    assert (response.status_code, response["Location"]) == (302, reverse("accounts:signup_done"))
     assert User.objects.filter(email="nora@example.com").exists()
+    assert client.get(reverse("accounts:signup_done")).status_code == 200
 
 
 @pytest.mark.parametrize("bad", BAD_NEXT)

@@ -9,7 +9,8 @@ def _form(**changes):
             "time_zone": "Europe/London", "minimum_notice_hours": 12, "booking_horizon_days": 90,
             "slot_step_minutes": 15, "cancellation_window_hours": 24, "first_visit_must_be_initial": "on",
             "reminder_hours": "48, 2", "intake_nudge_hours_before": 72, "aftercare_delay_minutes": 60,
-            "course_checkin_hours_before": 48, "waitlist_offer_hours": 4}
+            "course_checkin_hours_before": 48, "waitlist_offer_hours": 4, "clinical_access": "care",
+            "clinical_retention_years": 8}
     data.update(changes)
     return data
 

@@ -18,6 +18,12 @@ def _production_env(tmp_path) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CLINIC_VAR_DIR": str(tmp_path),
         "SITE_URL": "https://clinic.example",
+        "SMS_BACKEND": "clinic.notifications.sms.TwilioSmsBackend",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "t0k3n",
+        # Without DATABASE_URL (a SQLite run of the suite) the database is chosen on purpose, as a real
+        # single-machine clinic would say; tests/core/test_deploy_check_embedded.py covers the refusal.
+        **({} if os.environ.get("DATABASE_URL") else {"CLINIC_ALLOW_EMBEDDED": "1"}),
     }
 
 

@@ -24,6 +24,8 @@ def new_client(client, django_capture_on_commit_callbacks):
             "date_of_birth": "1990-04-02", "password1": "a-long-pass-phrase-9",
             "password2": "a-long-pass-phrase-9", "consent": "on", "terms": "on"}, follow=True)
     assert response.status_code == 200
+    # Sign-up does not sign in (a taken address must get the same answer): she logs in to read her emails.
+    client.post(reverse("accounts:login"), {"username": "nina@example.com", "password": "a-long-pass-phrase-9"})
     return response
 
 

@@ -77,3 +77,26 @@ def submit_intake(client, answers: dict | None = None, *, ip: str = "203.0.113.9
     draft = fill_draft(client, answers)
     request = RequestFactory().post("/", REMOTE_ADDR=ip)
     return services.intake_submit(submission=draft, typed_name=client.full_name, request=request)
+
+
+def in_care_of(client, practitioner=None):
+    """The user of a practitioner (a new one unless given) whom ``client`` once missed a session with, in 2020:
+    the client is in her care (any session not cancelled), and no course count, next session or queue changes."""
+    from datetime import UTC, datetime
+
+    from booking.models import AppointmentStatus
+    from tests.factories import AppointmentFactory, PractitionerFactory
+
+    practitioner = practitioner or PractitionerFactory()
+    AppointmentFactory(client=client, practitioner=practitioner, status=AppointmentStatus.NO_SHOW,
+                       starts_at=datetime(2020, 1, 6, 10, tzinfo=UTC))
+    return practitioner.user
+
+
+def health_check_post(prefix: str = "", **answers) -> dict:
+    """The POST body of the pre-visit health check: all clear unless overridden (``medicines`` is a list).
+    ``prefix="hc"`` for the questions inside the re-assessment form."""
+    values = {"acute_illness": "no", "skin_infection": "no", "procedures": "no", "medicines": ["none"],
+              "pregnancy": "no", **answers}
+    name = (lambda key: f"{prefix}-{key}") if prefix else (lambda key: key)
+    return {name(key): value for key, value in values.items()}

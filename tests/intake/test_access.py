@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.accounts.models import Role
+from clinic.audit.services import break_glass_open
 from intake.selectors import IntakeStatus
 from tests.factories import AppointmentFactory, ClientFactory, PractitionerFactory, UserFactory
 from tests.intake.helpers import fill_draft, submit_intake, valid_answers
@@ -22,6 +23,9 @@ def world(db):
     appointment = AppointmentFactory(client=chloe, practitioner=practitioner)
     users = {C: chloe, P: practitioner.user, F: UserFactory(role=F), M: UserFactory(role=M),
              CLINICAL: UserFactory(role=F, can_view_clinical=True)}
+    # Staff granted clinical reading have no sessions of their own: under the default care policy they read a
+    # client's record through an emergency opening (the policy itself: tests/intake/test_care_relationship.py).
+    break_glass_open(actor=users[CLINICAL], client=chloe, reason="Covering the front desk clinical checks today")
     return {"chloe": chloe, "submission": submission, "appointment": appointment, "users": users,
             "flag": submission.flags.get()}
 
@@ -40,6 +44,8 @@ PAGES = {
     "intake:client_progress": (lambda w: [w["chloe"].pk], {P, CLINICAL}),
     "intake:treatment_note": (lambda w: [w["appointment"].pk], {P, CLINICAL}),
     "intake:client_reassess": (lambda w: [w["chloe"].pk], {P}),
+    "intake:health_check": (lambda w: [w["appointment"].pk], {C}),
+    "intake:health_check_answers": (lambda w: [w["appointment"].pk], {P, CLINICAL}),
     "intake:settings": (lambda w: [], {M}),
 }
 ROLES = [C, P, F, M, CLINICAL]

@@ -17,8 +17,10 @@ def _events(action):
 
 
 @pytest.fixture
-def practitioner(db):
-    return PractitionerFactory().user
+def practitioner(db, client_user):
+    practitioner = PractitionerFactory()
+    AppointmentFactory(client=client_user, practitioner=practitioner)  # booked to treat Chloe: she is in her care
+    return practitioner.user
 
 
 def test_the_clients_own_steps_are_logged(login, client_user):
@@ -98,7 +100,7 @@ def test_requests_links_and_settings_are_logged(login, client_user, front_desk_u
         "botox_wait_days": 21, "filler_wait_days": 90, "laser_wait_days": 28, "peel_wait_days": 14,
         "microdermabrasion_wait_days": 14, "facelift_wait_days": 183, "major_event_wait_days": 183,
         "isotretinoin_wait_days": 180, "thread_lift_wait_days": 90,
-        "reassess_at_sessions": "5, 10", "request_link_valid_days": 14})
+        "reassess_at_sessions": "5, 10", "request_link_valid_days": 14, "intake_valid_months": 12})
     assert _events("intake.request_send")[0].actor == front_desk_user
     assert _events("intake.link_open")[0].actor == client_user
     assert _events("intake.settings_change")[0].actor == manager_user

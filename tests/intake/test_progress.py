@@ -12,7 +12,7 @@ from intake import selectors, services
 from intake.charts import line_chart
 from intake.models import IntakeSettings, Reassessment
 from tests.factories import AppointmentFactory, PractitionerFactory
-from tests.intake.helpers import questionnaire, submit_intake, valid_answers
+from tests.intake.helpers import health_check_post, in_care_of, questionnaire, submit_intake, valid_answers
 
 
 def _reassessment_post(signals_value: int, acne: int) -> dict:
@@ -22,7 +22,7 @@ def _reassessment_post(signals_value: int, acne: int) -> dict:
     for pattern in q.patterns:
         for item in pattern["items"]:
             data[item["key"]] = str(signals_value)
-    return data
+    return data | health_check_post(prefix="hc")  # the re-assessment re-asks the contraindications too
 
 
 def _complete_sessions(client, count):
@@ -64,7 +64,7 @@ def test_a_check_in_with_missing_answers_is_refused_and_kept(login, client_user)
 
 def test_a_practitioner_records_a_reassessment_with_the_session_number(login, client_user):
     _complete_sessions(client_user, 5)
-    practitioner = PractitionerFactory().user
+    practitioner = in_care_of(client_user)
     response = login(practitioner).post(reverse("intake:client_reassess", args=[client_user.pk]),
                                         _reassessment_post(3, acne=2))
     assert response["Location"] == reverse("intake:client_progress", args=[client_user.pk])
@@ -108,7 +108,7 @@ def test_the_progress_page_without_data_explains_itself(login, client_user):
 
 def test_the_practitioner_sees_the_same_chart(login, client_user):
     submit_intake(client_user, valid_answers(signals=2))
-    practitioner = PractitionerFactory().user
+    practitioner = in_care_of(client_user)
     response = login(practitioner).get(reverse("intake:client_progress", args=[client_user.pk]))
     assert response.status_code == 200
     assert "Progress: Chloe Martin" in response.content.decode()

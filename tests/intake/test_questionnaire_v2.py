@@ -14,8 +14,16 @@ from intake.definitions import QUESTIONNAIRE, QUESTIONNAIRE_V1, checksum
 from intake.models import FlagLevel, IntakeFlag, IntakeSettings, IntakeSubmission
 from intake.questionnaire import Questionnaire
 from intake.screening import screen
-from tests.factories import AppointmentFactory, PractitionerFactory
-from tests.intake.helpers import fill_draft, post_data, questionnaire, step_of, submit_intake, valid_answers
+from tests.factories import AppointmentFactory
+from tests.intake.helpers import (
+    fill_draft,
+    in_care_of,
+    post_data,
+    questionnaire,
+    step_of,
+    submit_intake,
+    valid_answers,
+)
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 3, 10)  # a Tuesday
@@ -256,7 +264,7 @@ def test_a_version_1_submission_keeps_its_questions_and_patterns(login, client_u
     assert old.version.number == 1
     assert old.scores["stagnation"] == 100.0 and old.scores["damp"] == 37.5
     assert not {"liver_qi", "blood_stasis", "damp_heat"} & set(old.scores)
-    practitioner = PractitionerFactory().user
+    practitioner = in_care_of(client_user)
     review = login(practitioner).get(reverse("intake:review", args=[old.pk]))
     assert {p.key for p in review.context["patterns"]} == {"lung_qi", "heat", "yin_deficiency", "yang_deficiency",
                                                           "damp", "stagnation"}

@@ -8,9 +8,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from booking.models import AppointmentStatus
 from intake.definitions import QUESTIONNAIRE
 from intake.models import Assessment, IntakeFlag, IntakeSubmission
 from tests.factories import AppointmentFactory, ClientFactory, PractitionerFactory
+from tests.helpers import AUDIT_CHAIN_QUERIES
 from tests.intake.helpers import submit_intake, valid_answers
 
 PLAN = {"assessment": "Lung heat with yin deficiency.", "plan_sessions": 10, "plan_frequency": "weekly",
@@ -18,13 +20,22 @@ PLAN = {"assessment": "Lung heat with yin deficiency.", "plan_sessions": 10, "pl
 
 
 @pytest.fixture
-def practitioner(db):
-    return PractitionerFactory().user
+def chloe(db):
+    return ClientFactory(first_name="Chloe", last_name="Martin")
+
+
+def _treated(client):
+    """A practitioner who treated ``client`` long ago: the client is in her care (and "the next session" stays
+    each test's own)."""
+    practitioner = PractitionerFactory()
+    AppointmentFactory(client=client, practitioner=practitioner, status=AppointmentStatus.COMPLETED,
+                       starts_at=datetime(2020, 1, 6, 10, tzinfo=ZoneInfo("Europe/London")))
+    return practitioner.user
 
 
 @pytest.fixture
-def chloe(db):
-    return ClientFactory(first_name="Chloe", last_name="Martin")
+def practitioner(chloe):
+    return _treated(chloe)
 
 
 def _review(c, submission):
@@ -113,7 +124,7 @@ def test_a_bad_plan_is_explained_and_the_input_kept(login, practitioner, chloe):
 
 def test_the_first_reviewer_wins(login, practitioner, chloe):
     submission = submit_intake(chloe)
-    other = PractitionerFactory().user
+    other = _treated(chloe)
     login(practitioner).post(reverse("intake:mark_reviewed", args=[submission.pk]))
     login(other).post(reverse("intake:mark_reviewed", args=[submission.pk]))
     assert IntakeSubmission.objects.get(pk=submission.pk).reviewed_by == practitioner
@@ -158,7 +169,8 @@ def test_the_review_page_reads_in_a_fixed_number_of_queries(login, practitioner,
     submission = submit_intake(chloe, valid_answers(diabetes="yes", epilepsy="yes", botox_date=(
         datetime.now().date() - timedelta(days=3)).isoformat()))
     c = login(practitioner)
-    # clinic settings, session, user, submission (+ client, version, reviewer, consent), flags, next
-    # appointment, assessment, the audit row, history
-    with django_assert_num_queries(9):
+    # clinic settings, session, user, submission (+ client, version, reviewer, consent), the care relationship,
+    # flags, next appointment, assessment, the audit row, history; the screening gate (current intake, its flags,
+    # intake settings, approvals for the date) and the approvals listed on the page
+    with django_assert_num_queries(15 + AUDIT_CHAIN_QUERIES):
         _review(c, submission)

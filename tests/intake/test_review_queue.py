@@ -53,13 +53,25 @@ def test_a_client_with_a_course_appears_once_with_the_next_session(login, practi
     assert [r["appointment"] for r in response.context["rows"]] == [first]
 
 
-def test_it_shows_only_my_clients_unless_asked_for_the_whole_clinic(login, practitioner):
-    mine, theirs = ClientFactory(first_name="Mine"), ClientFactory(first_name="Theirs")
+def test_it_shows_only_my_clients_and_all_keeps_to_the_clients_in_my_care(login, practitioner):
+    mine, shared, theirs = (ClientFactory(first_name=n) for n in ("Mine", "Shared", "Theirs"))
     _book(practitioner, mine)
     _book(PractitionerFactory(), theirs)
+    _book(PractitionerFactory(), shared)
+    _book(practitioner, shared, days=-20, status=AppointmentStatus.COMPLETED)  # she treated her before
     c = login(practitioner.user)
     assert [n for n, _ in _rows(c.get(reverse("intake:review_queue")))] == ["Mine"]
-    assert {n for n, _ in _rows(c.get(reverse("intake:review_queue") + "?all=1"))} == {"Mine", "Theirs"}
+    assert {n for n, _ in _rows(c.get(reverse("intake:review_queue") + "?all=1"))} == {"Mine", "Shared"}
+
+
+def test_with_the_whole_clinic_policy_all_shows_every_client(login, practitioner):
+    from clinic.core.models import ClinicSettings
+
+    ClinicSettings.objects.filter(pk=1).update(clinical_access="whole_clinic")
+    _book(practitioner, ClientFactory(first_name="Mine"))
+    _book(PractitionerFactory(), ClientFactory(first_name="Theirs"))
+    response = login(practitioner.user).get(reverse("intake:review_queue") + "?all=1")
+    assert {n for n, _ in _rows(response)} == {"Mine", "Theirs"}
 
 
 def test_past_cancelled_and_far_sessions_are_left_out(login, practitioner):
@@ -91,7 +103,8 @@ def test_the_number_of_queries_does_not_grow_with_the_clients(login, practitione
         if index % 2:
             submit_intake(client, valid_answers(diabetes="yes"))
     c = login(practitioner.user)
-    # session, user, clinic settings, practitioner, appointments (+ joins), submissions, flags, reminders
-    with django_assert_num_queries(8):
+    # session, user, clinic settings, practitioner, appointments (+ joins), submissions, flags, reminders;
+    # the screening gate judging each date live (current intakes, their flags, intake settings, approvals)
+    with django_assert_num_queries(12):
         response = c.get(reverse("intake:review_queue"))
     assert len(response.context["rows"]) == count

@@ -9,8 +9,8 @@ from django.utils import timezone
 from intake import services
 from intake.models import IntakeFlag
 from intake.selectors import IntakeStatus, intake_statuses, statuses_for_dates
-from tests.factories import ClientFactory, PractitionerFactory
-from tests.intake.helpers import fill_draft, submit_intake, valid_answers
+from tests.factories import ClientFactory
+from tests.intake.helpers import fill_draft, in_care_of, submit_intake, valid_answers
 
 
 def test_no_clients_no_queries(db, django_assert_num_queries):
@@ -22,7 +22,7 @@ def test_each_state_has_a_status_and_a_label(db):
     missing, drafting, sent, reviewed = ClientFactory.create_batch(4)
     fill_draft(drafting, steps=2)
     submit_intake(sent)
-    services.intake_mark_reviewed(submission=submit_intake(reviewed), practitioner=PractitionerFactory().user)
+    services.intake_mark_reviewed(submission=submit_intake(reviewed), practitioner=in_care_of(reviewed))
 
     result = intake_statuses(client_ids=[missing.pk, drafting.pk, sent.pk, reviewed.pk])
 
@@ -57,7 +57,7 @@ def test_a_review_flag_needs_review_until_the_intake_is_reviewed(db):
     assert status.needs_review and status.label == "Intake awaiting review · needs review"
     assert status.badge == "danger"
 
-    services.intake_mark_reviewed(submission=submission, practitioner=PractitionerFactory().user)
+    services.intake_mark_reviewed(submission=submission, practitioner=in_care_of(submission.client))
     status = intake_statuses(client_ids=[client.pk])[client.pk]
     assert status.status == "reviewed" and status.has_flags and not status.needs_review
 
@@ -84,7 +84,7 @@ def test_on_date_defaults_to_today_in_the_clinic_zone(db):
 def test_a_blocking_flag_still_needs_review_after_the_intake_is_reviewed_until_cleared(db):
     client = ClientFactory()
     submission = submit_intake(client, valid_answers(acute_illness="yes"))
-    practitioner = PractitionerFactory().user
+    practitioner = in_care_of(submission.client)
     services.intake_mark_reviewed(submission=submission, practitioner=practitioner)
     assert intake_statuses(client_ids=[client.pk])[client.pk].needs_review
 
@@ -119,8 +119,9 @@ def test_it_takes_a_constant_number_of_queries(db, django_assert_num_queries, co
             submit_intake(client, valid_answers(epilepsy="yes", diabetes="yes"))
         elif index % 3 == 1:
             fill_draft(client, steps=1)
-    # submissions, open flags, last reminders (on_date given, so no clinic-settings read)
-    with django_assert_num_queries(3):
+    # submissions, open flags, last reminders (on_date given, so no clinic-settings read); the screening gate
+    # judging the date live: current intakes, their flags, intake settings, approvals
+    with django_assert_num_queries(7):
         result = intake_statuses(client_ids=[c.pk for c in clients], on_date=date(2026, 3, 10))
     assert len(result) == count
     assert isinstance(next(iter(result.values())), IntakeStatus)

@@ -7,7 +7,7 @@ from intake.models import IntakeSettings
 VALID = {"botox_wait_days": 30, "filler_wait_days": 90, "laser_wait_days": 28, "peel_wait_days": 14,
          "microdermabrasion_wait_days": 14, "facelift_wait_days": 183, "major_event_wait_days": 183,
          "isotretinoin_wait_days": 365, "thread_lift_wait_days": 120,
-         "reassess_at_sessions": "4, 8, 12", "request_link_valid_days": 7}
+         "reassess_at_sessions": "4, 8, 12", "request_link_valid_days": 7, "intake_valid_months": 18}
 
 
 def test_the_manager_changes_the_waits(login, manager_user):
@@ -17,6 +17,7 @@ def test_the_manager_changes_the_waits(login, manager_user):
     assert settings.botox_wait_days == 30
     assert (settings.isotretinoin_wait_days, settings.thread_lift_wait_days) == (365, 120)
     assert settings.reassess_sessions == [4, 8, 12]
+    assert settings.intake_valid_months == 18  # an intake older than this is renewed before the next session
 
 
 def test_a_bad_session_list_is_explained_and_kept(login, manager_user):

@@ -11,9 +11,11 @@ import time_machine
 from django.urls import reverse
 
 from booking.models import AppointmentStatus
+from clinic.core.models import ClinicSettings
 from intake import selectors, services
 from intake.models import Assessment, TreatmentNote, TreatmentNoteVersion
 from tests.factories import AppointmentFactory, ClientFactory, LocationFactory, PractitionerFactory, UserFactory
+from tests.helpers import AUDIT_CHAIN_QUERIES
 from tests.intake.helpers import submit_intake
 
 LONDON = ZoneInfo("Europe/London")
@@ -64,6 +66,10 @@ def _note(session, ana, **reading) -> TreatmentNote:
     return services.treatment_note_save(appointment=session, practitioner=ana.user, data={**NOTE, **reading})
 
 
+def _whole_clinic() -> None:
+    ClinicSettings.objects.filter(pk=1).update(clinical_access="whole_clinic")
+
+
 def _note_url(session) -> str:
     return reverse("intake:treatment_note", args=[session.pk])
 
@@ -90,11 +96,13 @@ def test_a_clinician_reading_the_note_sees_tongue_and_pulse_in_words(login, ana,
     session = _course(ana, london, chloe, 1)[0]
     _note(session, ana, **HOT)
     reader = UserFactory(role="front_desk", can_view_clinical=True)
+    _whole_clinic()  # a reader with no sessions of her own: every record is open only under this policy
     html = login(reader).get(_note_url(session)).content.decode()
     assert all(text in html for text in HOT_TEXT)
 
 
-def test_the_practitioner_records_tongue_and_pulse_on_the_assessment(login, ana, chloe):
+def test_the_practitioner_records_tongue_and_pulse_on_the_assessment(login, ana, london, chloe):
+    _course(ana, london, chloe, 1)  # Chloe is in Ana's care
     submission = submit_intake(chloe)
     c = login(ana.user)
     response = c.post(reverse("intake:assessment_save", args=[submission.pk]), {**PLAN, **HOT})
@@ -104,6 +112,7 @@ def test_the_practitioner_records_tongue_and_pulse_on_the_assessment(login, ana,
             assessment.pulse_qualities) == ("red_tip", ["yellow", "greasy"], 88, ["wiry", "rapid"])
     assert assessment.assessment == "Lung heat with some qi stagnation."  # the free text stays
     reader = UserFactory(role="front_desk", can_view_clinical=True)
+    _whole_clinic()
     html = login(reader).get(reverse("intake:review", args=[submission.pk])).content.decode()
     assert all(text in html for text in HOT_TEXT)
 
@@ -122,7 +131,8 @@ def test_a_pulse_of_500_is_refused_on_the_note_and_the_typed_text_kept(login, an
     assert not TreatmentNote.objects.exists()
 
 
-def test_an_unknown_coat_is_refused_on_the_assessment_and_the_typed_text_kept(login, ana, chloe):
+def test_an_unknown_coat_is_refused_on_the_assessment_and_the_typed_text_kept(login, ana, london, chloe):
+    _course(ana, london, chloe, 1)  # Chloe is in Ana's care
     submission = submit_intake(chloe)
     response = login(ana.user).post(reverse("intake:assessment_save", args=[submission.pk]),
                                     {**PLAN, **HOT, "tongue_coat": ["yellow", "purple_ish"]})
@@ -225,16 +235,17 @@ def test_the_client_record_shows_each_sessions_tongue_and_pulse(login, ana, lond
 @pytest.mark.parametrize("sessions", [5, 12])  # both past the clinic's first re-assessment (session 5)
 def test_the_progress_page_reads_in_a_fixed_number_of_queries(login, ana, london, chloe, sessions,
                                                                django_assert_num_queries):
+    course = _course(ana, london, chloe, sessions)  # first: the assessment is for a client in Ana's care
     submission = submit_intake(chloe)
     services.intake_assessment_save(submission=submission, practitioner=ana.user, mark_reviewed=True, data={
         "assessment": "x", "plan_sessions": 10, "plan_frequency": "weekly", **HOT})
-    for session in _course(ana, london, chloe, sessions):
+    for session in course:
         _note(session, ana, **CALMER)
     c = login(ana.user)
-    # clinic settings, session, user, client, audit row; the charts: submissions, re-assessments, questionnaire
-    # version; re-assessment due: intake settings, sessions; the table: assessments, notes with their sessions,
-    # then their numbers in the course: intake settings, sessions, re-assessments
-    with django_assert_num_queries(15):
+    # clinic settings, session, user, client, the care relationship, audit row; the charts: submissions,
+    # re-assessments, questionnaire version; re-assessment due: intake settings, sessions; the table: assessments,
+    # notes with their sessions, then their numbers in the course: intake settings, sessions, re-assessments
+    with django_assert_num_queries(16 + AUDIT_CHAIN_QUERIES):
         response = _progress(c, chloe)
     assert len(response.context["tongue_pulse"]) == sessions + 1
 
@@ -246,8 +257,10 @@ def test_the_client_record_reads_in_a_fixed_number_of_queries(login, ana, london
     for session in _course(ana, london, chloe, sessions):
         _note(session, ana, **HOT)
     c = login(ana.user)
-    # The notes come with their sessions (one joined query), so the readings add none: the page reads as before.
-    with django_assert_num_queries(17):
+    # The notes come with their sessions (one joined query), so the readings add none: the page reads as before,
+    # plus the care relationship, the client's point maps (one query, charting) and the four queries of the
+    # screening gate's live verdict for the intake badge.
+    with django_assert_num_queries(23 + AUDIT_CHAIN_QUERIES):
         html = c.get(reverse("intake:client_record", args=[chloe.pk])).content.decode()
     assert html.count("Pulse: 88 bpm; wiry, rapid") == sessions
 

@@ -10,7 +10,7 @@ from booking.models import AppointmentStatus
 from intake import services
 from intake.models import TreatmentNote
 from tests.factories import AppointmentFactory, ClientFactory, PractitionerFactory
-from tests.intake.helpers import submit_intake
+from tests.intake.helpers import in_care_of, submit_intake
 
 NOTE = {"face_points": "LI20, ST3, Yintang", "body_points": "LU7, LI4", "needle_count": 42,
         "retention_minutes": 25, "reactions": ["bruising"], "notes": "Small bruise left cheek."}
@@ -66,6 +66,7 @@ def test_a_note_cannot_be_written_before_the_session_starts(login, practitioner)
 def test_a_cancelled_session_has_no_note(login, practitioner, session):
     session.status = AppointmentStatus.CANCELLED
     session.save()
+    in_care_of(session.client, practitioner)  # a cancelled session alone would not put the client in her care
     assert login(practitioner.user).post(_url(session), NOTE)["Location"] == _url(session)
     assert not TreatmentNote.objects.exists()
     with pytest.raises(services.IntakeError):

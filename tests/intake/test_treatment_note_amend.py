@@ -14,9 +14,11 @@ from django.urls import reverse
 
 from booking.models import AppointmentStatus
 from clinic.audit.models import AuditEvent
+from clinic.core.models import ClinicSettings
 from intake import services
 from intake.models import TreatmentNote, TreatmentNoteVersion
 from tests.factories import AppointmentFactory, ClientFactory, LocationFactory, PractitionerFactory, UserFactory
+from tests.intake.helpers import in_care_of
 
 LONDON = ZoneInfo("Europe/London")
 WRITTEN = datetime(2026, 3, 25, 11, 10, tzinfo=LONDON)  # after the 10:00 session
@@ -36,15 +38,17 @@ def ana(london):
 
 
 @pytest.fixture
-def li(london):
-    return PractitionerFactory(user__first_name="Li", user__last_name="Wei", location=london)
-
-
-@pytest.fixture
 def session(ana, london):
     return AppointmentFactory(practitioner=ana, location=london, client=ClientFactory(),
                               starts_at=datetime(2026, 3, 25, 10, 0, tzinfo=LONDON),
                               status=AppointmentStatus.COMPLETED)
+
+
+@pytest.fixture
+def li(london, session):
+    li = PractitionerFactory(user__first_name="Li", user__last_name="Wei", location=london)
+    in_care_of(session.client, li)  # she treats the client too: she reads the note, but it is not hers to write
+    return li
 
 
 def _url(appointment) -> str:
@@ -88,6 +92,7 @@ def test_another_practitioner_reads_the_note_but_is_not_offered_a_form(login, an
 
 def test_a_manager_with_clinical_access_cannot_write_a_note(login, ana, session):
     manager = UserFactory(role="manager", can_view_clinical=True)
+    ClinicSettings.objects.filter(pk=1).update(clinical_access="whole_clinic")  # she may read every record
     _write(login, ana.user, session, WRITTEN)
     assert _write(login, manager, session, AMENDED, notes="Manager's text").status_code == 403
     assert TreatmentNote.objects.get().notes == "Small bruise left cheek."

@@ -9,11 +9,14 @@ import time_machine
 
 from booking import services
 from clinic.core.models import OutboxEmail
-from clinic.notifications.models import Message, MessageKind, MessageState
+from clinic.notifications.models import SIGN_IN_KINDS, Message, MessageKind, MessageState
 from clinic.notifications.services import messages_dispatch
 from frontdesk.services import waitlist_entry_add, waitlist_offer_accept
-from intake.models import TreatmentNote
+from intake.healthcheck import health_check_submit
+from intake.models import HealthCheck, TreatmentNote
+from intake.services import intake_mark_reviewed
 from tests.factories import ClientFactory, local
+from tests.intake.helpers import health_check_post, in_care_of, valid_answers
 from tests.intake.helpers import submit_intake as submit_answers
 from tests.test_privacy_guards import _clinical_texts, _leaks, _secret_answers
 
@@ -25,6 +28,10 @@ def test_each_kind_is_sent_as_text_and_html(london, practitioner, service, clien
     capture = django_capture_on_commit_callbacks
     regular = ClientFactory(first_name="Rita", phone="+44 7700 900123", sms_reminders=True)
     submit_answers(regular, _secret_answers())
+    # Her flags need a practitioner's review before a session can go ahead (the screening gate); the
+    # practitioner reviews clients in her care.
+    in_care_of(regular, practitioner)
+    intake_mark_reviewed(submission=regular.intake_submissions.get(), practitioner=practitioner.user)
     waiting, lucky = ClientFactory(first_name="Wendy"), ClientFactory(first_name="Lucas")
 
     def book(client, day, hh=10):
@@ -34,6 +41,10 @@ def test_each_kind_is_sent_as_text_and_html(london, practitioner, service, clien
 
     with time_machine.travel(MONDAY, tick=False):
         first = book(client_user, 8)  # confirmation, questionnaire request; a nudge 72 h before
+        bea = ClientFactory(first_name="Bea")
+        book(bea, 4, 15)
+        with capture(execute=True):  # her questionnaire then rules that session out: please rearrange
+            submit_answers(bea, valid_answers(botox_date="2026-05-30"))
         course = [book(regular, day) for day in (2, 3, 4, 5, 9, 10)]  # a check-in before the 5th
         with capture(execute=True):  # three more in one go: one course confirmation
             services.course_book(client=regular, service=service, practitioner=practitioner, location=london,
@@ -54,6 +65,10 @@ def test_each_kind_is_sent_as_text_and_html(london, practitioner, service, clien
             services.appointment_set_status(appointment=course[1], status=status, actor=practitioner.user)
         TreatmentNote.objects.create(appointment=course[1], practitioner=practitioner.user, needle_count=40,
                                      notes="Ulvenbrook pattern, tongue pale", aftercare_addition="Rest this evening.")
+    with time_machine.travel(datetime(2026, 6, 6, 12, 0, tzinfo=UTC), tick=False):  # Chloe's health check
+        health_check_submit(appointment=first, submitted_by=client_user, via=HealthCheck.Via.ONLINE,
+                            answers=health_check_post(skin_infection="yes", medicines=["isotretinoin"],
+                                                      pregnancy="maybe"))
     for instant in (local(london, 2026, 6, 3, 12, 10) + timedelta(minutes=1),  # aftercare
                     datetime(2026, 6, 5, 13, 0, tzinfo=UTC),  # the nudge, 72 h before Monday 14:00 BST
                     datetime(2026, 6, 6, 13, 0, tzinfo=UTC),  # the 48-hour reminder
@@ -62,7 +77,8 @@ def test_each_kind_is_sent_as_text_and_html(london, practitioner, service, clien
             messages_dispatch()
 
     sent = {m.kind for m in Message.objects.filter(state=MessageState.SENT)}
-    assert sent == set(MessageKind.values)
+    # Sign-in emails (plain text, their link made at send time) are walked in test_sign_in_messages.py.
+    assert sent == set(MessageKind.values) - SIGN_IN_KINDS
     assert len(mailoutbox) >= len(MessageKind.values)
     for email in mailoutbox:
         assert email.body.strip(), email.subject
@@ -72,13 +88,23 @@ def test_each_kind_is_sent_as_text_and_html(london, practitioner, service, clien
         assert greeting[5:-1] in html, email.subject  # the same person in both versions
     texts = list(OutboxEmail.objects.filter(channel="sms").values_list("body", flat=True))
     assert len(texts) >= 2  # Rita's reminders went by text too
-    needles = [*_clinical_texts(regular), "Ulvenbrook"]
+    health_flags = [flag["reason"] for flag in HealthCheck.objects.get(appointment=first).flags]
+    assert len(health_flags) == 3
+    needles = [*_clinical_texts(regular), *_clinical_texts(bea), "Botox", "Ulvenbrook", *health_flags,
+               "cold sore", "isotretinoin", "pregnan"]
     for email in mailoutbox:
         parts = [email.subject, email.body, *(content for content, _ in email.alternatives)]
         parts += [content for _name, content, _type in email.attachments]
         assert _leaks("\n".join(parts), needles) == [], email.subject
     assert _leaks("\n".join(texts), needles) == []
     assert any("Rest this evening." in email.body for email in mailoutbox)  # the practitioner's own addition
+    # Every reminder asks for the health check in one plain line, with the link to that session's page.
+    reminders = [email for email in mailoutbox if email.subject.startswith("Reminder:")]
+    assert reminders
+    line = "Before your visit, please answer a short health check (1 minute): https://clinic.example/intake/health-check/"
+    assert all(line in email.body and line.split(": ")[0] in email.alternatives[0][0] for email in reminders)
+    chloes = f"{line}{first.pk}/"
+    assert any(chloes in email.body and email.to == [client_user.email] for email in reminders)
 
 
 def _offer(message):

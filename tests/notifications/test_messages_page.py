@@ -342,8 +342,27 @@ def test_only_the_front_desk_and_managers_can_send_again(request, failed_confirm
 def test_the_send_again_button_asks_first(failed_confirmation, login, front_desk_user):
     html = login(front_desk_user).get(f"{LIST}?state=failed").content.decode()
 
-    assert "onsubmit=\"return confirm('Send this message again?')\"" in html
+    assert 'data-confirm="Send this message again?"' in html  # static/js/clinic.js asks: no inline handler
     assert f'name="next" value="{LIST}?state=failed"' in html
+
+
+def test_a_text_kept_in_the_outbox_is_not_called_sent(frozen, login, front_desk_user, client_user, settings):
+    settings.SMS_BACKEND = settings.SMS_OUTBOX_BACKEND  # no text message provider configured
+    _message(client_user, channel=Channel.SMS)
+
+    html = login(front_desk_user).get(f"{LIST}?state=sent").content.decode()
+
+    assert "Kept in the outbox, not sent" in html and "kept in the outbox" in html
+    assert ">Sent</span>" not in html
+
+
+def test_a_text_sent_by_a_provider_is_called_sent(frozen, login, front_desk_user, client_user, settings):
+    settings.SMS_BACKEND = "clinic.notifications.sms.TwilioSmsBackend"
+    _message(client_user, channel=Channel.SMS)
+
+    html = login(front_desk_user).get(f"{LIST}?state=sent").content.decode()
+
+    assert "Kept in the outbox" not in html and ">Sent</span>" in html
 
 
 # --- Admin ---------------------------------------------------------------------------------------

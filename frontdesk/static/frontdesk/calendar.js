@@ -119,4 +119,13 @@
       })
       .catch(function () { flash("danger", "The move could not be saved. Nothing was changed."); reloadGrid(); });
   }
+
+  // Every minute the grid refreshes itself (hx-trigger="fd-poll"), but not mid-drag nor in a hidden tab.
+  // Decided here rather than in an htmx trigger filter, which htmx would evaluate as code (no eval under the CSP).
+  window.setInterval(function () {
+    const cal = document.getElementById("fd-calendar");
+    if (cal && window.htmx && !window.fdDragging && document.visibilityState === "visible") {
+      htmx.trigger(cal, "fd-poll");
+    }
+  }, 60000);
 })();
