@@ -28,6 +28,7 @@ urlpatterns = [
     path("submissions/<int:pk>/export/", views.submission_export, name="export"),
     path("flags/<int:pk>/clear/", views.flag_clear, name="flag_clear"),
     path("clients/<int:client_id>/", views.client_record, name="client_record"),
+    path("clients/<int:client_id>/record.json", views.client_record_export, name="client_record_export"),
     path("clients/<int:client_id>/progress/", views.client_progress, name="client_progress"),
     path("clients/<int:client_id>/reassess/", views.client_reassess, name="client_reassess"),
     path("clients/<int:client_id>/request/", views.intake_request, name="request_send"),

@@ -18,6 +18,7 @@ from .practitioner import (
     break_glass,
     client_reassess,
     client_record,
+    client_record_export,
     flag_clear,
     intake_request,
     intake_review,
@@ -33,7 +34,8 @@ from .screening import screening_override
 
 __all__ = [
     "aftercare_preview", "assessment_save", "break_glass", "client_progress", "client_reassess", "client_record",
-    "consent_withdraw", "flag_clear", "health_check", "health_check_answers", "health_check_review",
+    "client_record_export", "consent_withdraw", "flag_clear", "health_check", "health_check_answers",
+    "health_check_review",
     "intake_autosave", "intake_check", "intake_consent", "intake_continue", "intake_link", "intake_request",
     "intake_review", "intake_settings", "intake_start", "intake_step", "mark_reviewed", "my_intake", "my_progress",
     "my_reassess", "practitioner_day", "review_queue", "screening_override", "submission_detail",

@@ -25,7 +25,7 @@ from clinic.audit.forms import BreakGlassForm
 from clinic.audit.services import BREAK_GLASS_MINUTES, BreakGlassError, audit_record, break_glass_open
 from clinic.core.http import safe_next
 
-from .. import access, gate, healthcheck, scoring, screening, selectors, services
+from .. import access, gate, healthcheck, record_export, scoring, screening, selectors, services
 from ..forms import AssessmentForm, HealthCheckForm, ReassessmentForm, TreatmentNoteForm
 from ..models import (
     IntakeFlag,
@@ -285,21 +285,8 @@ def submission_export(request, pk: int):
     except services.IntakeError as exc:
         messages.error(request, exc.message)
         return redirect("intake:review", submission.pk)
-    questionnaire = Questionnaire.of(submission.version)
-    consent = getattr(submission, "consent", None)
-    data = {
-        "submission": submission.pk, "client": submission.client.full_name,
-        "questionnaire_version": questionnaire.number,
-        "submitted_at": submission.submitted_at.isoformat(),
-        "reviewed_at": submission.reviewed_at.isoformat() if submission.reviewed_at else None,
-        "consent": {"version": consent.consent_version.number, "typed_name": consent.typed_name,
-                    "signed_at": consent.signed_at.isoformat(), "ip_address": consent.ip_address} if consent else None,
-        "pattern_scores": submission.scores,
-        "flags": [{"level": f.level, "reason": f.reason, "until": f.until.isoformat() if f.until else None,
-                   "cleared": f.cleared_at is not None} for f in submission.flags.all()],
-        "answers": [{"section": s.title, "question": q["label"], "answer": text}
-                    for s, pairs in questionnaire.answered_sections(submission.answers) for q, text in pairs],
-    }
+    data = {"submission": submission.pk, "client": submission.client.full_name,
+            **record_export.submission_export_data(submission=submission)}
     audit_record(actor=request.user, action="intake.export", obj=submission, subject=submission.client,
                  request=request)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
@@ -529,3 +516,17 @@ def intake_settings(request):
         messages.success(request, "Intake settings saved. New waits apply to questionnaires sent from now on.")
         return redirect("intake:settings")
     return render(request, "intake/settings_form.html", {"form": form})
+
+
+@intake_view(Cap.VIEW_CLINICAL)
+def client_record_export(request, client_id: int):
+    """The client's whole clinical record as one JSON file, for printing or handing over; audited."""
+    client = _client_or_404(client_id)
+    if not access.may_see_client(request.user, client, clinic=request.clinic):
+        return _not_in_care(request, client)
+    data = record_export.clinical_record_export(client=client)
+    audit_record(actor=request.user, action="intake.export_record", obj=client, subject=client, request=request)
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+    # The id only: a file name ends up in download folders and browser histories, a client's name must not.
+    response["Content-Disposition"] = f'attachment; filename="clinical-record-{client.pk}.json"'
+    return response

@@ -41,6 +41,7 @@ PAGES = {
     "intake:review": (lambda w: [w["submission"].pk], {P, CLINICAL}),
     "intake:export": (lambda w: [w["submission"].pk], {P, CLINICAL}),
     "intake:client_record": (lambda w: [w["chloe"].pk], {P, CLINICAL}),
+    "intake:client_record_export": (lambda w: [w["chloe"].pk], {P, CLINICAL}),
     "intake:client_progress": (lambda w: [w["chloe"].pk], {P, CLINICAL}),
     "intake:treatment_note": (lambda w: [w["appointment"].pk], {P, CLINICAL}),
     "intake:client_reassess": (lambda w: [w["chloe"].pk], {P}),

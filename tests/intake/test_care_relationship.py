@@ -58,6 +58,7 @@ READ_PAGES = {
     "intake:review": lambda w, who: [w[f"{who}_sub"].pk],
     "intake:export": lambda w, who: [w[f"{who}_sub"].pk],
     "intake:client_record": lambda w, who: [w[who].pk],
+    "intake:client_record_export": lambda w, who: [w[who].pk],
     "intake:client_progress": lambda w, who: [w[who].pk],
     "intake:treatment_note": lambda w, who: [w[f"{who}_visit"].pk],
     "intake:client_reassess": lambda w, who: [w[who].pk],
@@ -178,7 +179,7 @@ def test_breaking_the_glass_opens_one_record_for_an_hour_and_is_audited(login, w
     # Every read during the opening is in the audit log as usual.
     actions = set(AuditEvent.objects.filter(actor=world["ana"], subject=world["theirs"]).values_list("action",
                                                                                                    flat=True))
-    assert {"intake.view", "intake.export", "intake.view_record", "progress.view"} <= actions
+    assert {"intake.view", "intake.export", "intake.view_record", "intake.export_record", "progress.view"} <= actions
     # One record, not every record: another client outside her care stays closed.
     stranger = ClientFactory()
     AppointmentFactory(client=stranger, practitioner=world["ben"].practitioner)
