@@ -15,6 +15,26 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def _serve_one_request_at_a_time_on_sqlite() -> None:
+    """On SQLite the test database lives in memory and the live server's threads share its one connection, which
+    is not thread-safe: two images requested at once collide ("cannot open savepoint - SQL statements in
+    progress"). Served one at a time, as Django closes each connection, the browser never waits on another.
+    (With a file or PostgreSQL every thread has its own connection; this is only the test server.)"""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test import testcases
+
+    class OneAtATime(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)  # the server thread already uses the shared connection
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        testcases.LiveServerThread.server_class = OneAtATime
+
+
+_serve_one_request_at_a_time_on_sqlite()
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "")) if os.environ.get("SCREENSHOT_DIR") else None
