@@ -38,6 +38,15 @@ SERVICES = [
 ]
 
 # practitioner email -> (title, colour, weekly hours {weekday: [(start, end)]})
+BIOS = {
+    "ana@demo.clinic": "Ana has practised facial acupuncture for twelve years. She works gently with fine lines, "
+                       "dullness and tired skin, and explains each step as she goes.",
+    "li@demo.clinic": "Li trained in Chengdu and London. She treats acne, redness and eczema by looking at "
+                      "digestion, sleep and stress as well as the skin, with herbal and diet advice.",
+    "grace@demo.clinic": "Grace works early mornings and Saturdays. Her calm sessions suit first-timers and "
+                         "anyone nervous of needles; she also helps with jaw tension and puffiness.",
+}
+
 PRACTITIONERS = {
     "ana@demo.clinic": ("Senior facial acupuncturist", "#3f6b57",
                         {d: [(time(9), time(13)), (time(14), time(18))] for d in (0, 1, 2, 3, 4)}),
@@ -69,7 +78,7 @@ def _seed_structure(users) -> tuple[Location, list[Practitioner], dict[str, Serv
     for email, (title, colour, hours) in PRACTITIONERS.items():
         practitioner, created = Practitioner.objects.get_or_create(
             user=users[email], defaults={"title": title, "colour": colour,
-                                         "bio": f"{users[email].first_name} specialises in facial acupuncture."})
+                                         "bio": BIOS[email]})
         practitioners.append(practitioner)
         if created:
             practitioner.services.set(services.values())

@@ -138,6 +138,8 @@ class Practitioner(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner")
     title = models.CharField(_("title"), max_length=120, default="Acupuncturist")
     bio = models.TextField(_("bio"), blank=True)
+    # A staff profile photo shown on the booking pages: public on purpose, under a random name (booking.schedule).
+    photo = models.ImageField(_("photo"), upload_to="practitioners/", blank=True)
     services = models.ManyToManyField(Service, related_name="practitioners", blank=True)
     locations = models.ManyToManyField(Location, related_name="practitioners", blank=True)
     colour = models.CharField(_("calendar colour"), max_length=7, default="#5b8a72")

@@ -83,9 +83,11 @@ def appointment_messages_booked(appointment: Appointment, *, plan: bool = True) 
         client_messages_plan(client=appointment.client)
 
 
-def appointment_messages_moved(appointment: Appointment, *, old_starts_at: datetime, change_id: int) -> None:
-    """The session moved: a notice with the new time, and its pending messages move with it."""
-    if appointment.status == AppointmentStatus.BOOKED:
+def appointment_messages_moved(appointment: Appointment, *, old_starts_at: datetime, change_id: int,
+                                notify: bool = True) -> None:
+    """The session moved: a notice with the new time (unless the desk chose not to), and its pending
+    messages move with it."""
+    if notify and appointment.status == AppointmentStatus.BOOKED:
         message_queue(key=f"rescheduled:{appointment.pk}:{change_id}", kind=MessageKind.RESCHEDULED,
                       recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at,
                       params={"old_starts_at": old_starts_at.isoformat()})

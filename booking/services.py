@@ -365,11 +365,14 @@ def appointment_reschedule(
     room: Room | None = None,
     by_staff: bool = False,
     overrides: Collection[str] = (),
+    notify: bool = True,
 ) -> Appointment:
     """Move an appointment. The old time is released in the same transaction as the new one is taken.
 
     Checked like a new booking (hours, breaks, time off, closures, notice online, the client's other
-    sessions); ``overrides`` as for ``appointment_book``, honoured for staff only."""
+    sessions); ``overrides`` as for ``appointment_book``, honoured for staff only. ``notify=False`` (the desk
+    ticked "don't email", e.g. an undo straight after a move): the planned reminders still move, but no
+    "your session moved" email is queued; the event records it."""
     if not appointment.is_active or appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.PENDING):
         raise BookingError("Only upcoming booked sessions can be moved.")
     if not by_staff and not policy_allows_client_change(appointment):
@@ -401,9 +404,10 @@ def appointment_reschedule(
             _save_with_room(locked, room=room, ignore_pk=locked.pk)
             change = _event(locked, "rescheduled", actor, old=old, new={
                 "starts_at": starts_at.isoformat(), "practitioner": practitioner.pk, "room": locked.room_id},
-                **({"overrides": overridden} if overridden else {}), **screened)
+                **({"overrides": overridden} if overridden else {}), **({} if notify else {"notified": False}),
+                **screened)
             notifications.appointment_messages_moved(locked, old_starts_at=appointment.starts_at,
-                                                     change_id=change.pk)
+                                                     change_id=change.pk, notify=notify)
     except SlotTaken as exc:
         exc.alternatives = _nearest_alternatives(service=appointment.service, practitioner=practitioner,
                                                  location=appointment.location, around=starts_at, staff=by_staff)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_manage
 
 app_name = "booking"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("appointments/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("courses/<int:pk>/", views.course_booked, name="course_booked"),
     path("courses/<int:pk>/calendar.ics", views.course_calendar, name="course_ics"),
+    path("practitioners/<int:pk>/photo/", views_manage.practitioner_photo, name="practitioner_photo"),
 ]

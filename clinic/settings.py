@@ -185,6 +185,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # quiets WhiteNoise before any collectstatic
+# Public uploads: only practitioners' profile photos (booking.schedule), served by booking's photo view.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

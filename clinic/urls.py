@@ -6,6 +6,7 @@ from clinic.core.views import favicon
 urlpatterns = [
     path("", include("clinic.core.urls")),
     path("manage/audit/", include("clinic.audit.urls")),
+    path("manage/schedule/", include("booking.urls_manage")),
     path("accounts/", include("clinic.accounts.urls")),
     path("book/", include("booking.urls")),
     path("intake/", include("intake.urls")),

@@ -118,6 +118,7 @@ class Grid:
     practitioners: list[Practitioner]
     rooms: list[Room]
     appointment_count: int
+    single: Practitioner | None = None  # a week drawn for one practitioner (7 readable day columns)
 
     @property
     def columns_by_day(self) -> list[tuple[DayAxis, list[Column]]]:
@@ -202,18 +203,24 @@ def calendar_grid(
     room_ids: list[int] | None = None,
     show_cancelled: bool = False,
     full_day: bool = False,
+    single: bool = False,
     now: datetime | None = None,
 ) -> Grid:
     """The calendar for ``days`` local dates from ``start_date`` at ``location``.
 
     ``mode`` chooses the columns (a practitioner or a room each, per day); ``practitioner_ids`` /
-    ``room_ids`` filter columns and appointments. ``full_day`` shows midnight to midnight.
+    ``room_ids`` filter columns and appointments. ``full_day`` shows midnight to midnight. ``single``
+    (by practitioner): one practitioner only, the first of ``practitioner_ids`` who works here, else the
+    first who works on one of the days: eight practitioners times seven days is unreadable.
     """
     now = now or timezone.now()
     tz = location.tz
     dates = [start_date + timedelta(days=i) for i in range(days)]
     data = schedule_load(location=location, start=wall_to_utc(dates[0], 0, tz),
                          end=wall_to_utc(dates[-1], 24 * 60, tz), with_cancelled=show_cancelled, with_details=True)
+    chosen = _single(data, dates, practitioner_ids or []) if single and mode == PRACTITIONERS else None
+    if chosen is not None:
+        practitioner_ids = [chosen.pk]
     practitioners = [p for p in data.practitioners if not practitioner_ids or p.pk in practitioner_ids]
     rooms = [r for r in data.rooms if not room_ids or r.pk in room_ids]
     shown_p, shown_r = {p.pk for p in practitioners}, {r.pk for r in rooms}
@@ -276,4 +283,14 @@ def calendar_grid(
     return Grid(location=location, view="day" if days == 1 else "week", mode=mode, days=axes,
                 columns=list(columns.values()), hour_marks=axes[0].hour_marks(tz),
                 minutes=max(a.minutes for a in axes), practitioners=data.practitioners, rooms=data.rooms,
-                appointment_count=len(appointments))
+                appointment_count=len(appointments), single=chosen)
+
+
+def _single(data: Schedule, dates: list[date], wanted: list[int]) -> Practitioner | None:
+    by_pk = {p.pk: p for p in data.practitioners}
+    for pk in wanted:
+        if pk in by_pk:
+            return by_pk[pk]
+    weekdays = {d.weekday() for d in dates}
+    working = [p for p in data.practitioners if any(data.hours.get((p.pk, wd)) for wd in weekdays)]
+    return (working or data.practitioners or [None])[0]

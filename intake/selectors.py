@@ -30,14 +30,17 @@ MISSING, DRAFT, SUBMITTED, REVIEWED = "missing", "draft", "submitted", "reviewed
 # The client withdrew her consent: her answers are not used until she sends the questionnaire again.
 WITHDRAWN = "withdrawn"
 
-_LABELS = {
-    MISSING: "Intake missing",
-    DRAFT: "Intake started, not submitted",
-    SUBMITTED: "Intake awaiting review",
-    REVIEWED: "Intake reviewed",
-    WITHDRAWN: "Consent withdrawn",
+# One badge vocabulary for the intake on every page (calendar, day sheet, appointment panel, client directory
+# and record, My day), one colour meaning: green = nothing to do, amber = something to do before the session,
+# red = the session cannot go ahead (screening), grey = for information.
+OK, TODO, STOP, INFO = "success", "warning", "danger", "secondary"
+_BADGES = {
+    MISSING: (TODO, "Intake missing"),
+    DRAFT: (TODO, "Intake unfinished"),
+    WITHDRAWN: (TODO, "Consent withdrawn"),
+    SUBMITTED: (INFO, "Intake awaiting review"),
+    REVIEWED: (OK, "Intake reviewed"),
 }
-_BADGES = {MISSING: "danger", DRAFT: "warning", SUBMITTED: "info", REVIEWED: "success", WITHDRAWN: "danger"}
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,18 @@ class IntakeStatus:
 
     @property
     def label(self) -> str:
-        text = _LABELS[self.status]
-        if self.needs_review:
-            text += " · needs review"
-        elif self.has_flags:
-            text += " · flags"
-        return text
+        """The badge's words (``intake_badge``)."""
+        return intake_badge(self)[1]
 
     @property
     def badge(self) -> str:
-        """Bootstrap colour for the status badge."""
-        return "danger" if self.needs_review else _BADGES[self.status]
+        """The badge's Bootstrap colour (``intake_badge``)."""
+        return intake_badge(self)[0]
+
+    @property
+    def needs_action(self) -> bool:
+        """Amber or red: something to do, or to know, before the session."""
+        return self.badge in (TODO, STOP)
 
     @property
     def is_complete(self) -> bool:
@@ -145,25 +149,30 @@ def statuses_on_dates(*, sessions: Iterable[tuple[int, date]]) -> dict[tuple[int
     return result
 
 
-def intake_badges(intake: IntakeStatus | None) -> list[tuple[str, str]]:
-    """The short badges a session shows for its client's intake, as (Bootstrap colour, words).
+def intake_badge(intake: IntakeStatus) -> tuple[str, str]:
+    """The one badge for a client's intake, as (Bootstrap colour, words): every page shows this one.
 
     ``intake`` must be judged on the session's own date (``statuses_on_dates``): a screening wait stops
     the sessions before its end, not the ones after. Front-desk vocabulary: never any answers."""
-    if intake is None:
-        return []
-    if intake.status == MISSING:
-        return [("danger", "Intake missing")]
-    if intake.status == DRAFT:
-        return [("warning", "Intake unfinished")]
-    if intake.status == WITHDRAWN:
-        return [("danger", "Consent withdrawn")]
+    if intake.status in (MISSING, DRAFT, WITHDRAWN):
+        return _BADGES[intake.status]
     if intake.blocked_until is not None:
         # Every flag stopping this session is a wait after a procedure: say until when, the desk can move it.
-        return [("danger", f"Waiting: no treatment before {intake.blocked_until.day} {intake.blocked_until:%b}")]
+        return STOP, f"Waiting: no treatment before {intake.blocked_until.day} {intake.blocked_until:%b}"
     if intake.needs_review:
-        return [("danger", "Flags to review")]
-    return []
+        return TODO, "Flags to review"
+    css, text = _BADGES[intake.status]
+    if intake.has_flags:  # flags that stop nothing: a note for the practitioner, nothing for the desk to do
+        return css, f"{text} · {'flags noted' if intake.status == REVIEWED else 'has flags'}"
+    return css, text
+
+
+def intake_badges(intake: IntakeStatus | None) -> list[tuple[str, str]]:
+    """The calendar's intake badges: ``intake_badge`` when it asks for something (amber or red). A week holds
+    hundreds of sessions; a green or grey badge on each would hide the few that need the desk."""
+    if intake is None or not intake.needs_action:
+        return []
+    return [intake_badge(intake)]
 
 
 def current_submission(*, client) -> IntakeSubmission | None:

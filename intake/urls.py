@@ -21,6 +21,7 @@ urlpatterns = [
     path("health-check/<int:appointment_id>/", views.health_check, name="health_check"),
     # Practitioners (and staff allowed to read clinical answers)
     path("day/", views.practitioner_day, name="practitioner_day"),
+    path("day/<int:appointment_id>/status/", views.practitioner_set_status, name="practitioner_set_status"),
     path("reviews/", views.review_queue, name="review_queue"),
     path("submissions/<int:pk>/", views.intake_review, name="review"),
     path("submissions/<int:pk>/assessment/", views.assessment_save, name="assessment_save"),

@@ -35,6 +35,7 @@ PUBLIC = {
     "booking:practitioners",  # confirming (POST on review) sends anonymous visitors to login
     "booking:times",
     "booking:review",
+    "booking:practitioner_photo",  # staff profile photos shown on the booking pages: public on purpose
     "frontdesk:waitlist_offer",  # the signed, expiring offer token is the credential
     "favicon",  # browsers ask for /favicon.ico on every page
 }

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -345,6 +346,26 @@ def _course_url(slug: str, *, client: User, location: Location) -> str | None:
     return f"{url}?{urlencode({'location': location.pk})}"
 
 
+UNDO_MINUTES = 5
+_UNDO_SALT = "frontdesk.move.undo"
+
+
+def _undo_token(appointment: Appointment) -> str:
+    """Where the session was before this move, signed: an undo can only put it back there, for a few minutes."""
+    local = appointment.starts_at.astimezone(appointment.location.tz)
+    return signing.dumps({"a": appointment.pk, "slot": slot_value(appointment.practitioner_id, appointment.starts_at),
+                          "date": local.date().isoformat(), "p": appointment.practitioner_id}, salt=_UNDO_SALT)
+
+
+def _undo_data(request, appointment: Appointment) -> dict:
+    """The move back, as the form would post it; ``BadSignature`` when stale, forged or for another session."""
+    undo = signing.loads(request.POST["undo"], salt=_UNDO_SALT, max_age=UNDO_MINUTES * 60)
+    if undo.get("a") != appointment.pk:
+        raise signing.BadSignature("another appointment")
+    return {"slot": undo["slot"], "date": undo["date"], "practitioner": str(undo["p"]), "confirm": "1",
+            "notify": request.POST.get("notify", "1")}
+
+
 @require(Cap.MANAGE_APPOINTMENTS)
 def appointment_move(request, pk: int):
     appointment = _appointment(pk)
@@ -358,6 +379,19 @@ def appointment_move(request, pk: int):
         return redirect(reverse("frontdesk:appointment", args=[pk]))
     local = appointment.starts_at.astimezone(location.tz)
     data = _schedule_data(request, {"date": local.date().isoformat(), "practitioner": appointment.practitioner_id})
+    if request.method == "POST" and request.POST.get("undo"):
+        try:
+            data = _undo_data(request, appointment)
+        except signing.BadSignature:  # includes SignatureExpired
+            message = (f"Undo is only possible for {UNDO_MINUTES} minutes after a move, and only for that move. "
+                       "Nothing was changed: use Move to choose another time.")
+            if wants_json:
+                return JsonResponse({"ok": False, "message": message}, status=409)
+            messages.error(request, message)
+            return redirect(reverse("frontdesk:appointment_move", args=[pk]))
+    # "Email the client about the change": a hidden 0 before the checkbox's 1, so unticked posts "0"; a
+    # post without the field (an older page) keeps the old behaviour and emails.
+    notify = data.get("notify") != "0"
     form = MoveForm(data, location=location, service=appointment.service)
     error, alternatives, groups, warning = None, [], [], None
     valid = form.is_valid()
@@ -365,9 +399,10 @@ def appointment_move(request, pk: int):
         slot = form.cleaned_data.get("slot")
         if valid and request.method == "POST" and slot:
             try:
+                undo = _undo_token(appointment)
                 booking_services.appointment_reschedule(appointment=appointment, starts_at=slot[1],
                                                         actor=request.user, practitioner=_chosen_practitioner(slot),
-                                                        by_staff=True, overrides=_overrides(request))
+                                                        by_staff=True, overrides=_overrides(request), notify=notify)
             except booking_services.DeskWarning as exc:
                 # Nothing changed; the desk may confirm ("Move anyway", or a confirm dialog after a drop).
                 error, warning = exc.message, _warning(request, exc, label="Move anyway")
@@ -385,20 +420,23 @@ def appointment_move(request, pk: int):
                                          "alternatives": [label for _v, label in alternatives]}, status=409)
             else:
                 appointment.refresh_from_db()
-                text = f"Moved: {_summary(appointment)}."
+                text = f"Moved: {_summary(appointment)}." + ("" if notify else " The client was not emailed.")
                 if wants_json:
-                    return JsonResponse({"ok": True, "message": text})
+                    return JsonResponse({"ok": True, "message": text, "undo": undo, "undo_minutes": UNDO_MINUTES})
                 messages.success(request, text)
                 return redirect(safe_next(request, _calendar_url(appointment)))
         groups = _group(_slots(service=appointment.service, location=location, day=form.cleaned_data["date"],
                                practitioner=form.cleaned_data["practitioner"], ignore_pk=appointment.pk), location)
         alternatives = alternatives or _keep_choice(warning, groups, location)
     if wants_json and not valid:
-        return JsonResponse({"ok": False, "message": "Please choose one of the free times shown."}, status=400)
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        message = errors[0] if errors else "Please choose one of the free times shown."
+        return JsonResponse({"ok": False, "message": message}, status=400)
     context = {"appointment": appointment, "form": form, "groups": groups, "error": error, "warning": warning,
                "alternatives": alternatives, "location": location, "tzname": location.time_zone,
                "selected": data.get("slot") or "",
                "current": slot_value(appointment.practitioner_id, appointment.starts_at),
+               "offer_notify": True, "notify": notify,
                "next": safe_next(request, _calendar_url(appointment))}
     if is_htmx(request) and request.method == "GET":
         return render(request, "frontdesk/_slots.html", context)

@@ -38,10 +38,12 @@ class CalendarParams:
     rooms: list[int] = field(default_factory=list)
     cancelled: bool = False
     full: bool = False
+    week_practitioner: int | None = None  # the one practitioner a week by practitioner shows
 
     @classmethod
     def from_query(cls, query: QueryDict, location: Location) -> CalendarParams:
         today = timezone.localdate(timezone=location.tz)
+        wp = query.get("wp", "")
         return cls(
             location_id=location.pk,
             day=parse_date(query.get("date")) or today,
@@ -51,7 +53,12 @@ class CalendarParams:
             rooms=_ints(query.getlist("r")),
             cancelled=query.get("cancelled") == "1",
             full=query.get("full") == "1",
+            week_practitioner=int(wp) if wp.isdigit() else None,
         )
+
+    @property
+    def single(self) -> bool:
+        return self.view == "week" and self.mode == PRACTITIONERS
 
     @property
     def start(self) -> date:
@@ -69,6 +76,8 @@ class CalendarParams:
             pairs.append(("cancelled", "1"))
         if p.full:
             pairs.append(("full", "1"))
+        if p.week_practitioner:
+            pairs.append(("wp", p.week_practitioner))
         return urlencode(pairs)
 
     def url(self, **changes) -> str:
@@ -101,6 +110,8 @@ def _decorate(grid, *, can_manage: bool, back: str) -> None:
             b.status_label = str(labels[a.status]) if a.status != AppointmentStatus.BOOKED else ""
             b.status_css = STATUS_BADGE.get(a.status, "secondary")
             b.client_name = a.client.full_name
+            # The move dialog's "from", e.g. "Wed 2 Dec, 10:00 with Ana Torres".
+            b.from_label = f"{b.local_start:%a} {b.local_start.day} {b.local_start:%b, %H:%M} with {a.practitioner}"
             where = str(a.practitioner) if grid.mode == ROOMS else a.room.name
             b.detail_line = f"{a.service.name} · {where}"
             b.title = f"{start}–{end} {b.client_name} · {a.service.name} · {a.practitioner} · {a.room.name} · " \
@@ -110,17 +121,50 @@ def _decorate(grid, *, can_manage: bool, back: str) -> None:
                 ([("danger", "Late cancel")] if a.late_cancellation else [])
 
 
+# What the desk chose stays chosen (per user, in the session) until changed: view, grouping, filters and
+# the week's practitioner. The date is not remembered: the calendar opens on today.
+STICKY = ("view", "mode", "p", "r", "cancelled", "wp")
+STICKY_SESSION_KEY = "frontdesk.calendar"
+
+
+def _sticky_query(request) -> tuple[QueryDict, bool]:
+    """The query with the remembered choices filled in when it names none; and whether it named the view."""
+    query = request.GET.copy()
+    chose_view = "view" in query
+    if not any(key in query for key in STICKY):
+        for key, values in request.session.get(STICKY_SESSION_KEY, {}).items():
+            if key in STICKY:
+                query.setlist(key, values)
+    return query, chose_view
+
+
+def _remember(request, params: CalendarParams) -> None:
+    saved = request.session.get(STICKY_SESSION_KEY, {})
+    chosen = {key: values for key, values in QueryDict(params.query()).lists() if key in STICKY}
+    if request.GET.get("narrow") == "1":  # a phone sent to today's day view: the desk did not choose it
+        chosen["view"] = saved.get("view", ["day"])
+    if chosen != saved:
+        request.session[STICKY_SESSION_KEY] = chosen
+
+
 @require(Cap.VIEW_CALENDAR)
 def calendar(request):
     locations = list(Location.objects.filter(is_active=True).order_by("name", "pk"))
     location = default_location(request.GET.get("location"))
     if location is None:
         return render(request, "frontdesk/calendar.html", {"locations": locations, "grid": None})
-    params = CalendarParams.from_query(request.GET, location)
+    query, chose_view = _sticky_query(request)
+    params = CalendarParams.from_query(query, location)
+    practitioner_ids = params.practitioners
+    if params.single and params.week_practitioner:  # the week's practitioner first, then the filter's
+        practitioner_ids = [params.week_practitioner, *practitioner_ids]
     grid = calendar_grid(
         location=location, start_date=params.start, days=7 if params.view == "week" else 1, mode=params.mode,
-        practitioner_ids=params.practitioners, room_ids=params.rooms, show_cancelled=params.cancelled,
-        full_day=params.full and params.view == "day")
+        practitioner_ids=practitioner_ids, room_ids=params.rooms, show_cancelled=params.cancelled,
+        full_day=params.full and params.view == "day", single=params.single)
+    if grid.single is not None:
+        params = replace(params, week_practitioner=grid.single.pk)
+    _remember(request, params)
     today = timezone.localdate(timezone=location.tz)
     can_manage = has_cap(request.user, Cap.MANAGE_APPOINTMENTS)
     _decorate(grid, can_manage=can_manage, back=quote(params.url()))
@@ -141,6 +185,10 @@ def calendar(request):
         "week_end": params.start + timedelta(days=6),
         "filter_count": len(params.practitioners) + len(params.rooms),
         "calendar_url": reverse("frontdesk:calendar"), "location_id": str(location.pk),
+        # A phone opens on today's day view unless the desk asked for another view in the link itself.
+        "chose_view": chose_view,
+        "phone_url": params.url(view="day", day=params.day if "date" in request.GET else today) + "&narrow=1",
+        "single_urls": [(p, params.url(week_practitioner=p.pk)) for p in grid.practitioners] if params.single else [],
     }
     template = "frontdesk/_calendar.html" if is_htmx(request) else "frontdesk/calendar.html"
     return render(request, template, context)

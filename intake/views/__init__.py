@@ -25,6 +25,7 @@ from .practitioner import (
     intake_settings,
     mark_reviewed,
     practitioner_day,
+    practitioner_set_status,
     review_queue,
     submission_export,
     treatment_note,
@@ -38,6 +39,6 @@ __all__ = [
     "health_check_review",
     "intake_autosave", "intake_check", "intake_consent", "intake_continue", "intake_link", "intake_request",
     "intake_review", "intake_settings", "intake_start", "intake_step", "mark_reviewed", "my_intake", "my_progress",
-    "my_reassess", "practitioner_day", "review_queue", "screening_override", "submission_detail",
-    "submission_export", "treatment_note",
+    "my_reassess", "practitioner_day", "practitioner_set_status", "review_queue", "screening_override",
+    "submission_detail", "submission_export", "treatment_note",
 ]

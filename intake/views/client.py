@@ -84,17 +84,27 @@ def intake_continue(request):
     return redirect(_resume_url(draft))
 
 
-def _steps_nav(questionnaire: Questionnaire, draft: IntakeSubmission, active: int | None) -> list[dict]:
+def _steps_nav(questionnaire: Questionnaire, draft: IntakeSubmission, active: int | str) -> dict:
+    """The step labels and the "Step n of N · p% done" line, from one list so they always agree: the sections
+    this client is asked (skipped ones are not counted), then the check page and the consent page.
+
+    ``active`` is a section number, "check" or "consent"."""
     reachable = set(draft.completed_steps) | {draft.current_step}
-    return [{"number": s.number, "title": s.title, "done": s.number in draft.completed_steps,
-             "active": s.number == active, "reachable": s.number in reachable}
-            for s in questionnaire.steps(draft.answers)]
-
-
-def _progress(position: int, steps: int) -> dict:
-    """Step ``position`` of the ``steps`` sections this client is asked, plus the check and consent pages."""
-    total = steps + 2
-    return {"step": position, "total": total, "percent": round(100 * (position - 1) / total)}
+    sections = questionnaire.steps(draft.answers)
+    all_done = all(s.number in draft.completed_steps for s in sections)
+    steps = [{"number": s.number, "title": s.title, "done": s.number in draft.completed_steps,
+              "active": s.number == active, "reachable": s.number in reachable,
+              "url": reverse("intake:step", args=[s.number])} for s in sections]
+    steps.append({"title": "Check your answers", "done": active == "consent", "active": active == "check",
+                  "reachable": all_done, "url": reverse("intake:check")})
+    steps.append({"title": "Consent", "done": False, "active": active == "consent", "reachable": all_done,
+                  "url": reverse("intake:consent")})
+    for position, step in enumerate(steps, start=1):
+        step["position"] = position
+    current = next(s["position"] for s in steps if s["active"])
+    done = sum(1 for s in steps if s["done"])
+    return {"steps": steps,
+            "progress": {"step": current, "total": len(steps), "percent": round(100 * done / len(steps))}}
 
 
 @intake_view(Cap.BOOK_ONLINE)
@@ -124,10 +134,9 @@ def intake_step(request, step: int):
         form = SectionForm(questionnaire=questionnaire, section=section, answers=draft.answers, today=today)
         audit_record(actor=request.user, action="intake.view_draft", obj=draft, subject=request.user,
                      request=request)
-    steps = [s.number for s in questionnaire.steps(draft.answers)]
     return render(request, "intake/step.html", {
         "form": form, "section": section, "draft": draft, "questionnaire": questionnaire,
-        "steps": _steps_nav(questionnaire, draft, step), "progress": _progress(steps.index(step) + 1, len(steps)),
+        **_steps_nav(questionnaire, draft, step),
         "back_step": questionnaire.step_before(step, draft.answers),
         "then": request.GET.get("then") or request.POST.get("then", ""),
     })
@@ -165,8 +174,7 @@ def intake_check(request):
     return render(request, "intake/check.html", {
         "draft": draft, "questionnaire": questionnaire, "missing": missing,
         "answered": questionnaire.answered_sections(draft.answers),
-        "steps": _steps_nav(questionnaire, draft, None), "last_step": steps[-1].number,
-        "progress": _progress(len(steps) + 1, len(steps)),
+        **_steps_nav(questionnaire, draft, "check"), "last_step": steps[-1].number,
     })
 
 
@@ -193,8 +201,7 @@ def intake_consent(request):
         return redirect("intake:submission", submission.pk)
     return render(request, "intake/consent.html", {
         "form": form, "consent": consent, "draft": draft,
-        "steps": _steps_nav(questionnaire, draft, None),
-        "progress": _progress(len(steps) + 2, len(steps)),
+        **_steps_nav(questionnaire, draft, "consent"),
     })
 
 

@@ -85,12 +85,48 @@ def practitioner_day(request):
     verdicts = gate.screening_verdicts(appointments=appointments)  # what check-in and the note will say
     rows = [{"appointment": a, "intake": statuses[a.client_id], "note": getattr(a, "treatment_note", None),
              "session": course[a.pk].number, "reassess_due": course[a.pk].reassess_at,
-             "local_start": a.local_starts_at, "gate": _gate_line(a, verdicts[a.pk])} for a in appointments]
+             "local_start": a.local_starts_at, "gate": _gate_line(a, verdicts[a.pk]),
+             "started": services.session_started(a), "actions": DAY_STATUS_ACTIONS.get(a.status, [])}
+            for a in appointments]
     return render(request, "intake/practitioner_day.html", {
         "rows": rows, "day": day, "today": today, "practitioner": practitioner, "tz_name": str(tz),
         "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "reviewed": sum(1 for r in rows if r["intake"].status == "reviewed"),
     })
+
+
+# What the practitioner may mark from her day, by the session's status: the desk checks clients in, she takes
+# the session from there (the service holds the full list of moves and the screening gate).
+DAY_STATUS_ACTIONS = {
+    AppointmentStatus.ARRIVED: [(AppointmentStatus.IN_TREATMENT, "Start treatment"),
+                                (AppointmentStatus.COMPLETED, "Mark completed")],
+    AppointmentStatus.IN_TREATMENT: [(AppointmentStatus.COMPLETED, "Mark completed")],
+}
+DAY_STATUSES = {status for actions in DAY_STATUS_ACTIONS.values() for status, _ in actions}
+
+
+@require_POST
+@intake_view(Cap.VIEW_OWN_SCHEDULE)
+def practitioner_set_status(request, appointment_id: int):
+    """The practitioner marks her own session in treatment or completed, from My day."""
+    from booking.services import BookingError, appointment_set_status
+
+    appointment = get_object_or_404(Appointment.objects.select_related("client", "location"), pk=appointment_id,
+                                    practitioner__user=request.user)  # only her own sessions (404 otherwise)
+    status = request.POST.get("status", "")
+    day = appointment.local_starts_at.date()
+    back = f"{reverse('intake:practitioner_day')}?date={day:%Y-%m-%d}"
+    if status not in DAY_STATUSES:
+        messages.error(request, "Choose in treatment or completed.")
+        return redirect(back)
+    try:
+        appointment_set_status(appointment=appointment, status=status, actor=request.user)
+    except BookingError as exc:  # the screening gate, a wrong move, or the desk changed it meanwhile
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{appointment.client.first_name}'s session is now "
+                                   f"{appointment.get_status_display().lower()}.")
+    return redirect(back)
 
 
 def _gate_line(appointment: Appointment, verdict: gate.Verdict) -> str | None:

@@ -16,6 +16,13 @@ from ..questionnaire import Questionnaire
 from .common import intake_view
 from .practitioner import _client_or_404, _not_in_care
 
+# The words the pattern names are built from, in plain language, for clients reading their own chart.
+TCM_WORDS = [
+    ("Qi", "The body's energy, which keeps things moving and holds them in place."),
+    ("Yin and yang", "The two sides of the body's balance: yin cools and moistens, yang warms and drives."),
+    ("Damp and phlegm", "Fluids that the body does not move well, felt as heaviness, puffiness or thick skin."),
+]
+
 
 def _charts(client) -> dict:
     points = selectors.progress_timeline(client=client)
@@ -25,7 +32,8 @@ def _charts(client) -> dict:
     concern_series = {q["label"]: [point.concerns.get(q["key"]) for point in points]
                       for q in questionnaire.concerns if any(point.concerns.get(q["key"]) for point in points)}
     severity = questionnaire.severity_labels
-    context = {"points": points, "patterns_chart": None, "concerns_chart": None}
+    context = {"points": points, "patterns_chart": None, "concerns_chart": None,
+               "glossary": TCM_WORDS + [(p["label"], p["about"]) for p in questionnaire.patterns]}
     if points:
         context["patterns_chart"] = line_chart(
             title="TCM pattern scores (0-100)", x_labels=x_labels, series=pattern_series, y_max=100,

@@ -1,7 +1,8 @@
 """Real-browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
 Playwright cannot download its own browser here, so we point it at /usr/bin/chromium
-(or $CHROMIUM_PATH). Without Chromium these tests are skipped with a clear reason; .ci/run installs it.
+(or $CHROMIUM_PATH). Without Chromium these tests are skipped with a clear reason, except under CI (the CI
+environment variable, which .ci/run sets), where they fail: CI must not pass without running them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.browser.chromium import missing_chromium
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -36,7 +39,7 @@ def _serve_one_request_at_a_time_on_sqlite() -> None:
 _serve_one_request_at_a_time_on_sqlite()
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
+MISSING_CHROMIUM = missing_chromium(environ=os.environ, path=CHROMIUM)
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "")) if os.environ.get("SCREENSHOT_DIR") else None
 
 
@@ -44,8 +47,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            if not HAVE_CHROMIUM:
-                item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"))
+            if MISSING_CHROMIUM is not None:
+                verdict, reason = MISSING_CHROMIUM
+                if verdict == "skip":
+                    item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_runtest_setup(item):
+    # Under CI each browser test errors with the reason, rather than the whole run stopping at collection.
+    if MISSING_CHROMIUM is not None and MISSING_CHROMIUM[0] == "fail" and item.get_closest_marker("browser"):
+        pytest.fail(MISSING_CHROMIUM[1], pytrace=False)
 
 
 @pytest.fixture(scope="session")

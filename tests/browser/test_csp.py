@@ -16,7 +16,10 @@ PAGES = {
     "desk@demo.clinic": ["/desk/", "/desk/?view=week", "/desk/day-sheet/", "/desk/clients/", "/desk/book/",
                          "/desk/waitlist/", "/messages/", "/outbox/"],
     "manager@demo.clinic": ["/manage/", "/manage/settings/", "/accounts/staff/", "/intake/settings/", "/admin/",
-                            "/admin/booking/service/", "/admin/booking/service/add/"],
+                            "/admin/booking/service/", "/admin/booking/service/add/", "/manage/schedule/services/",
+                            "/manage/schedule/services/new/", "/manage/schedule/rooms/",
+                            "/manage/schedule/practitioners/", "/manage/schedule/time-off/",
+                            "/manage/schedule/time-off/new/"],
 }
 
 

@@ -158,8 +158,7 @@ def test_a_front_desk_day(page, live_server, log_in, screenshot):
     assert confirmation.state == "sent" and confirmation.attempts == 1
 
 
-def test_dragging_a_session_onto_a_taken_time_shows_the_conflict_and_snaps_back(page, live_server, log_in,
-                                                                                  screenshot):
+def test_dragging_a_session_asks_first_shows_a_conflict_and_can_be_undone(page, live_server, log_in, screenshot):
     location, (jade, lotus), service, ana, li = _clinic()
     desk = UserFactory(role="front_desk", email="desk@example.com")
     tomorrow = timezone.localdate(timezone=location.tz) + timedelta(days=1)
@@ -175,7 +174,29 @@ def test_dragging_a_session_onto_a_taken_time_shows_the_conflict_and_snaps_back(
         block.drag_to(li_column, source_position={"x": 20, "y": 5},
                       target_position={"x": 40, "y": (hour - 7) * 60 * ppm + 5})
 
+    dialog = page.get_by_test_id("move-dialog")
+
+    def confirm_move(*, email: bool = True) -> None:
+        dialog.get_by_role("button", name="Move").wait_for()
+        if not email:
+            dialog.get_by_label("Email the client about the change").uncheck()
+        dialog.get_by_test_id("move-confirm").click()
+
+    # Nothing moves on drop: the dialog says from where to where, and Cancel leaves the session alone.
+    drop_at(12)
+    dialog.get_by_role("button", name="Cancel").wait_for()
+    assert "Chloe Martin" in dialog.inner_text()
+    assert "10:00 with Ana Torres" in dialog.get_by_text("10:00").inner_text()
+    assert "12:00 with Li Wei" in dialog.inner_text()
+    assert dialog.get_by_label("Email the client about the change").is_checked()
+    screenshot(page, "front-desk-move-confirm")
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="hidden")
+    chloe_session.refresh_from_db()
+    assert chloe_session.practitioner == ana and chloe_session.starts_at.astimezone(location.tz).hour == 10
+
     drop_at(10)
+    confirm_move()
     alert = page.locator("#fd-flash .alert-danger")
     alert.wait_for()
     assert "just taken" in alert.inner_text() and "Nearest free times" in alert.inner_text()
@@ -186,7 +207,127 @@ def test_dragging_a_session_onto_a_taken_time_shows_the_conflict_and_snaps_back(
     page.locator(f".fd-col[data-practitioner='{ana.pk}'] .fd-appt", has_text="Chloe Martin").wait_for()
 
     drop_at(12)
+    confirm_move(email=False)
     page.locator("#fd-flash .alert-success", has_text="Moved: Chloe Martin").wait_for()
+    assert "The client was not emailed" in page.locator("#fd-flash").inner_text()
     page.locator(f".fd-col[data-practitioner='{li.pk}'] .fd-appt", has_text="Chloe Martin").wait_for()
     chloe_session.refresh_from_db()
     assert chloe_session.practitioner == li and chloe_session.starts_at.astimezone(location.tz).hour == 12
+    assert not Message.objects.filter(appointment=chloe_session, kind="rescheduled").exists()
+
+    # Undo: back to 10:00 with Ana, through the same service.
+    page.get_by_test_id("move-undo").click()
+    page.locator("#fd-flash .alert-success", has_text="Undone").wait_for()
+    page.locator(f".fd-col[data-practitioner='{ana.pk}'] .fd-appt", has_text="Chloe Martin").wait_for()
+    chloe_session.refresh_from_db()
+    assert chloe_session.practitioner == ana and chloe_session.starts_at.astimezone(location.tz).hour == 10
+
+
+def test_a_session_moves_by_keyboard(page, live_server, log_in):
+    location, (jade, lotus), service, ana, li = _clinic()
+    desk = UserFactory(role="front_desk", email="desk@example.com")
+    tomorrow = timezone.localdate(timezone=location.tz) + timedelta(days=1)
+    session = _session(ClientFactory(first_name="Chloe", last_name="Martin"), ana, jade, service, tomorrow, 10)
+    log_in(page, desk.email, PASSWORD)
+    page.goto(f"/desk/?date={tomorrow.isoformat()}&view=day")
+    block = page.locator(".fd-appt", has_text="Chloe Martin")
+    for _ in range(60):  # Tab through the page until the session's block has the focus
+        page.keyboard.press("Tab")
+        if block.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the session cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("appointment-panel").wait_for()
+    # The panel's content goes inside its padded body (it used to replace the body, flush to the edge).
+    assert page.locator("#fd-panel-body").evaluate("el => parseFloat(getComputedStyle(el).paddingLeft)") >= 16
+    move = page.get_by_test_id("appointment-panel").get_by_role("link", name="Move")
+    move.focus()
+    page.keyboard.press("Enter")
+    page.locator("#fd-slots fieldset", has_text="Ana Torres").get_by_label("14:00", exact=True).focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Move to this time").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Moved: Chloe Martin").wait_for()
+    session.refresh_from_db()
+    assert session.starts_at.astimezone(location.tz).hour == 14
+
+
+def test_a_busy_week_shows_one_practitioner_readably(page, live_server, log_in, screenshot):
+    location, (jade, lotus), service, ana, li = _clinic()
+    team = [(ana, jade), (li, lotus)]
+    for first, last in [("Charlotte", "Okonkwo-Fairbanks"), ("Maximilian", "Drummond"), ("Seo-yeon", "Park"),
+                        ("Aurelia", "Vasquez"), ("Bartholomew", "Quist"), ("Imogen", "Hartley-Whitfield")]:
+        team.append((PractitionerFactory(user__first_name=first, user__last_name=last, location=location,
+                                         services=[service], hours={d: [(time(7), time(21))] for d in range(7)}),
+                     RoomFactory(location=location, name=f"{first}'s room")))
+    desk = UserFactory(role="front_desk", email="desk@example.com")
+    monday = timezone.localdate(timezone=location.tz) + timedelta(days=7)
+    monday -= timedelta(days=monday.weekday())
+    # 448 sessions: 8 a day each, 75 minutes apart (60 + 15 clean-up), every day.
+    starts = [(8, 0), (9, 15), (10, 30), (11, 45), (14, 0), (15, 15), (16, 30), (17, 45)]
+    clients = ClientFactory.create_batch(len(starts) * 7 * len(team), first_name="Rosalind")
+    for d in range(7):
+        for p, (practitioner, room) in enumerate(team):
+            for i, (hh, mm) in enumerate(starts):
+                client = clients.pop()
+                client.last_name = f"Featherstone {d}{p}{i}"
+                client.save(update_fields=["last_name"])
+                start = datetime.combine(monday + timedelta(days=d), time(hh, mm), tzinfo=location.tz)
+                AppointmentFactory(client=client, practitioner=practitioner, service=service, room=room,
+                                   location=location, starts_at=start, ends_at=start + timedelta(minutes=60),
+                                   blocked_until=start + timedelta(minutes=75))
+    log_in(page, desk.email, PASSWORD)
+    page.goto(f"/desk/?date={monday.isoformat()}&view=week")
+    page.get_by_test_id("calendar-grid").wait_for()
+    # Eight practitioners, one week each: the chosen one's seven days fit, Sunday included, names whole.
+    assert page.get_by_test_id("week-practitioner").count() == 8
+    page.get_by_test_id("week-practitioner").filter(has_text="Charlotte Okonkwo-Fairbanks").click()
+    page.locator(".fd-appt", has_text="Featherstone 620").wait_for()  # Sunday's 08:00 with Charlotte
+    sunday = page.locator(".fd-col").nth(6)
+    assert sunday.is_visible() and sunday.bounding_box()["x"] + sunday.bounding_box()["width"] <= 1280
+    block = page.locator(".fd-appt", has_text="Featherstone 620")
+    assert block.locator(".fd-client").evaluate("el => el.scrollWidth <= el.clientWidth")  # not cut
+    screenshot(page, "front-desk-week")
+    page.goto("/desk/")  # the choice sticks
+    assert "active" in page.get_by_test_id("week-practitioner").filter(
+        has_text="Charlotte Okonkwo-Fairbanks").get_attribute("class")
+
+
+def test_a_phone_opens_on_today(phone_page, live_server, log_in):
+    location, (jade, lotus), service, ana, li = _clinic()
+    desk = UserFactory(role="front_desk", email="desk@example.com")
+    today = timezone.localdate(timezone=location.tz)
+    _session(ClientFactory(first_name="Chloe", last_name="Martin"), ana, jade, service, today, 20)
+    log_in(phone_page, desk.email, PASSWORD)
+    phone_page.goto("/desk/?view=week")  # the desk chose the week (e.g. on a desktop): remembered
+    phone_page.goto("/desk/")
+    phone_page.wait_for_url("**narrow=1**")
+    assert phone_page.get_by_test_id("calendar-title").inner_text().strip() == f"{today:%A} {today.day} {today:%B %Y}"
+    phone_page.locator(".fd-appt", has_text="Chloe Martin").wait_for()
+
+
+def test_a_drag_that_needs_the_desks_anyway_asks_in_the_same_dialog(page, live_server, log_in):
+    location, (jade, lotus), service, ana, li = _clinic()
+    desk = UserFactory(role="front_desk", email="desk@example.com")
+    tomorrow = timezone.localdate(timezone=location.tz) + timedelta(days=1)
+    chloe = ClientFactory(first_name="Chloe", last_name="Martin")
+    session = _session(chloe, ana, jade, service, tomorrow, 10)
+    _session(chloe, li, lotus, service, tomorrow, 14)  # she already has a session at 14:00 with Li
+    log_in(page, desk.email, PASSWORD)
+    page.goto(f"/desk/?date={tomorrow.isoformat()}&view=day")
+    block = page.locator(f".fd-col[data-practitioner='{ana.pk}'] .fd-appt", has_text="Chloe Martin")
+    ana_column = page.locator(f".fd-col[data-practitioner='{ana.pk}']")
+    ppm = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.fd-cal')).getPropertyValue('--ppm'))")
+    block.drag_to(ana_column, source_position={"x": 20, "y": 5}, target_position={"x": 40, "y": 7 * 60 * ppm + 5})
+    dialog = page.get_by_test_id("move-dialog")
+    dialog.get_by_test_id("move-confirm").click()  # "Move": the server warns, nothing is saved
+    warning = dialog.locator("[data-field=warning]")
+    warning.get_by_text("already has").wait_for()
+    assert "Nothing is saved yet" in warning.inner_text()
+    session.refresh_from_db()
+    assert session.starts_at.astimezone(location.tz).hour == 10
+    dialog.get_by_role("button", name="Move anyway").click()
+    page.locator("#fd-flash .alert-success", has_text="Moved: Chloe Martin").wait_for()
+    session.refresh_from_db()
+    assert session.starts_at.astimezone(location.tz).hour == 14

@@ -122,5 +122,5 @@ def test_a_client_resumes_a_draft_after_logging_out(phone_page, live_server, log
     page.get_by_test_id("continue-intake").click()
     expect(page.get_by_role("heading", name="Your skin concerns")).to_be_visible()
     expect(page.locator("fieldset[data-question=eczema] input[value='3']")).to_be_checked()
-    page.get_by_role("link", name="✓ About you and your skin").click()
+    page.get_by_role("link", name="✓ 1. About you and your skin").click()
     expect(page.get_by_label("Which products do you use on your face most days?")).to_have_value("Only water")

@@ -65,7 +65,7 @@ def test_it_never_shows_intake_answers(desk, clinic, appointment):
     for params in ({}, {"panel": "1"}):
         html = desk.get(reverse("frontdesk:appointment", args=[session.pk]), params,
                         HTTP_HX_REQUEST="true").content.decode()
-        assert "needs review" in html and SECRET not in html
+        assert "Flags to review" in html and SECRET not in html
 
 
 def test_an_unknown_appointment_is_a_404(desk, clinic):

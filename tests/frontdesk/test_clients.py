@@ -64,7 +64,7 @@ def test_the_profile_shows_contact_visits_counts_and_preferences(desk, clinic, a
     html = response.content.decode()
     assert "07700 900101" in html and chloe.email in html
     assert "Text message reminders: <strong>Yes</strong>" in html and "News and offers: <strong>No</strong>" in html
-    assert "needs review" in html
+    assert "Flags to review" in html
     assert SECRET not in html  # intake status, never the answers or the flag's reason
     assert AuditEvent.objects.filter(actor=front_desk_user, action="frontdesk.client_view", subject=chloe).exists()
 

@@ -71,7 +71,7 @@ def test_staff_see_consent_withdrawn_as_the_intake_status(withdrawn, client_user
     assert status.status == "withdrawn"
     assert status.label == "Consent withdrawn"
     assert not status.is_complete
-    assert selectors.intake_badges(status) == [("danger", "Consent withdrawn")]
+    assert selectors.intake_badges(status) == [("warning", "Consent withdrawn")]
 
 
 def test_a_withdrawal_outranks_a_draft_started_since(withdrawn, client_user):

@@ -41,7 +41,7 @@ def test_flagged_intakes_come_first_then_what_needs_reading(login, practitioner)
     assert _rows(response) == [("Flagged", "submitted"), ("Sent", "submitted"), ("Draft", "draft"),
                                ("Missing", "missing"), ("Reviewed", "reviewed")]
     html = response.content.decode()
-    assert "needs review" in html
+    assert "Flags to review" in html
     assert "2 intakes waiting for your review" in html
 
 

@@ -29,7 +29,7 @@ def test_each_state_has_a_status_and_a_label(db):
     assert {k: v.status for k, v in result.items()} == {
         missing.pk: "missing", drafting.pk: "draft", sent.pk: "submitted", reviewed.pk: "reviewed"}
     assert result[missing.pk].label == "Intake missing"
-    assert result[drafting.pk].label == "Intake started, not submitted"
+    assert result[drafting.pk].label == "Intake unfinished"
     assert result[sent.pk].label == "Intake awaiting review"
     assert result[reviewed.pk].label == "Intake reviewed"
     assert not any(s.has_flags or s.needs_review for s in result.values())
@@ -47,19 +47,20 @@ def test_a_note_flag_shows_as_flags_but_needs_no_review(db):
     submit_intake(client, valid_answers(diabetes="yes"))
     status = intake_statuses(client_ids=[client.pk])[client.pk]
     assert status.has_flags and not status.needs_review
-    assert status.label == "Intake awaiting review · flags"
+    assert status.label == "Intake awaiting review · has flags" and status.badge == "secondary"
 
 
 def test_a_review_flag_needs_review_until_the_intake_is_reviewed(db):
     client = ClientFactory()
     submission = submit_intake(client, valid_answers(epilepsy="yes"))
     status = intake_statuses(client_ids=[client.pk])[client.pk]
-    assert status.needs_review and status.label == "Intake awaiting review · needs review"
-    assert status.badge == "danger"
+    assert status.needs_review and status.label == "Flags to review"
+    assert status.badge == "warning"  # amber: to do before the session; red is for what stops it
 
     services.intake_mark_reviewed(submission=submission, practitioner=in_care_of(submission.client))
     status = intake_statuses(client_ids=[client.pk])[client.pk]
     assert status.status == "reviewed" and status.has_flags and not status.needs_review
+    assert (status.badge, status.label) == ("success", "Intake reviewed · flags noted")  # nothing to do
 
 
 @time_machine.travel("2026-03-10 09:00Z")

@@ -21,13 +21,14 @@
     return instant(col, minute).toLocaleTimeString("en-GB", {hour: "2-digit", minute: "2-digit",
       timeZone: col.closest(".fd-cal").dataset.tz});
   }
-  function flash(kind, text) {
+  function flash(kind, text, action) {
     const box = document.getElementById("fd-flash");
     if (!box) return;
     const div = document.createElement("div");
     div.className = "alert alert-" + kind + " alert-dismissible fade show";
     div.setAttribute("role", "alert");
     div.textContent = text;
+    if (action) { div.appendChild(document.createTextNode(" ")); div.appendChild(action); }
     const close = document.createElement("button");
     close.type = "button"; close.className = "btn-close"; close.setAttribute("data-bs-dismiss", "alert");
     close.setAttribute("aria-label", "Close");
@@ -88,36 +89,112 @@
     const minute = minuteAt(col, e.clientY, drag.grab);
     const body = new URLSearchParams({slot: col.dataset.practitioner + "@" + instant(col, minute).toISOString(),
       date: col.dataset.date, practitioner: col.dataset.practitioner, confirm: "1"});
-    move(drag.block.dataset.moveUrl, body);
+    ask(drag.block, body, col.dataset.dayLabel + ", " + label(col, minute) + " with " + col.dataset.title);
   });
+
+  // Nothing moves on drop: the desk sees from -> to and chooses whether the client is emailed. The dialog stays
+  // open while the move is sent, and asks again in place, with the server's words, when the move needs the
+  // desk's "anyway". (Bootstrap ignores show()/hide() mid-animation: "shown" is tracked, hiding waits for it.)
+  let pending = null;   // what "Move" will post; set while the dialog waits for the desk
+  let shown = false, hideWhenShown = false;
+  function dialogEl() { return document.getElementById("fd-move-dialog"); }
+  function ask(block, body, to) {
+    const dialog = dialogEl();
+    if (!dialog || !window.bootstrap) { move(block.dataset.moveUrl, body); return; }
+    dialog.querySelector("[data-field=client]").textContent = block.dataset.client || "the client";
+    dialog.querySelector("[data-field=from]").textContent = block.dataset.from || "";
+    dialog.querySelector("[data-field=to]").textContent = to;
+    dialog.querySelector("#fd-move-notify").checked = true;
+    question(dialog, {url: block.dataset.moveUrl, body: body}, "", "Move");
+    bootstrap.Modal.getOrCreateInstance(dialog).show();
+  }
+  function question(dialog, next, warning, submitLabel) {
+    const box = dialog.querySelector("[data-field=warning]");
+    box.textContent = warning;
+    box.classList.toggle("d-none", !warning);
+    const submit = dialog.querySelector("[data-field=submit]");
+    submit.textContent = submitLabel;
+    submit.disabled = false;
+    pending = next;
+  }
+  function closeDialog() {
+    const dialog = dialogEl();
+    if (!dialog) return;
+    if (shown) bootstrap.Modal.getOrCreateInstance(dialog).hide(); else hideWhenShown = true;
+  }
+  document.addEventListener("submit", function (e) {
+    if (e.target.id !== "fd-move-form") return;
+    e.preventDefault();
+    const dialog = dialogEl();
+    const next = pending;
+    pending = null;  // sent: closing the dialog from now on is not a cancel
+    if (!next) return;
+    dialog.querySelector("[data-field=submit]").disabled = true;
+    next.body.set("notify", dialog.querySelector("#fd-move-notify").checked ? "1" : "0");
+    move(next.url, next.body);
+  });
+  document.addEventListener("shown.bs.modal", function (e) {
+    if (e.target.id !== "fd-move-dialog") return;
+    shown = true;
+    if (hideWhenShown) { hideWhenShown = false; bootstrap.Modal.getOrCreateInstance(e.target).hide(); }
+  });
+  document.addEventListener("hidden.bs.modal", function (e) {
+    if (e.target.id !== "fd-move-dialog") return;
+    shown = false;
+    pending = null;  // cancelled (or done): the grid never changed, the block is where it was
+  });
+
+  // After a move, "Undo" puts the session back (same rules; the server refuses after a few minutes).
+  function undoButton(url, data, notify) {
+    const button = document.createElement("button");
+    button.type = "button"; button.className = "btn btn-sm btn-outline-dark ms-2";
+    button.textContent = "Undo"; button.setAttribute("data-testid", "move-undo");
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      move(url, new URLSearchParams({undo: data.undo, notify: notify}), true);
+    });
+    window.setTimeout(function () { button.remove(); }, (data.undo_minutes || 5) * 60000);
+    return button;
+  }
 
   // A warning the desk may override (e.g. the client already has a session then) asks first,
   // then posts the same move again with the override; nothing is saved until then.
-  function move(url, body) {
+  function move(url, body, undoing) {
     const token = document.querySelector("#fd-csrf input[name=csrfmiddlewaretoken]").value;
     fetch(url, {method: "POST", body: body, credentials: "same-origin",
       headers: {"X-CSRFToken": token, "Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        if (!data.ok && data.override) {
-          if (window.confirm(data.message + "\n\n" + data.confirm + "?")) {
-            body.set("override", data.override);
-            body.set("warned", data.warned);
-            move(url, body);
-            return;
-          }
-          flash("warning", data.message + " Nothing was changed.");
-          reloadGrid();
+        const dialog = dialogEl();
+        if (!data.ok && data.override && !undoing && dialog && window.bootstrap) {
+          // Nothing is saved yet: the desk reads the warning and confirms, or cancels (the grid reloads).
+          body.set("override", data.override);
+          body.set("warned", data.warned);
+          question(dialog, {url: url, body: body}, data.message + " Nothing is saved yet.", data.confirm);
           return;
         }
+        if (!undoing) closeDialog();
         let text = data.message;
         if (!data.ok && data.alternatives && data.alternatives.length) {
           text += " Nearest free times: " + data.alternatives.join("; ") + ".";
         }
-        flash(data.ok ? "success" : "danger", text);
+        if (undoing && data.ok) text = "Undone. " + text;
+        flash(data.ok ? "success" : "danger", text,
+              data.ok && data.undo && !undoing ? undoButton(url, data, body.get("notify") || "1") : null);
         reloadGrid();
       })
-      .catch(function () { flash("danger", "The move could not be saved. Nothing was changed."); reloadGrid(); });
+      .catch(function () {
+        if (!undoing) closeDialog();
+        flash("danger", "The move could not be saved. Nothing was changed.");
+        reloadGrid();
+      });
+  }
+
+  // A phone opens on today's day view: a week of columns does not fit on it. Only when the link did not ask
+  // for a view (the server leaves data-phone-url out then), so "Week" on a phone still shows the week.
+  const opened = document.querySelector(".fd-cal[data-phone-url]");
+  if (opened && opened.dataset.view === "week" && window.matchMedia("(max-width: 575.98px)").matches) {
+    window.location.replace(opened.dataset.phoneUrl);
   }
 
   // Every minute the grid refreshes itself (hx-trigger="fd-poll"), but not mid-drag nor in a hidden tab.
