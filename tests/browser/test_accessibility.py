@@ -19,7 +19,7 @@ from clinic.core.demo import DEMO_PASSWORD
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # A Wednesday mid-morning in London: the demo is built around "now", so the calendars have sessions today.
 NOW = datetime(2026, 12, 2, 10, 30, tzinfo=ZoneInfo("Europe/London"))
-MAX_PAGES = 40
+MAX_PAGES = 80
 
 ROLES = {"anonymous": None, "client": "client@demo.clinic", "practitioner": "ana@demo.clinic",
          "front-desk": "desk@demo.clinic", "manager": "manager@demo.clinic"}
