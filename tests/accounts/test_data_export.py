@@ -13,6 +13,7 @@ from clinic.audit.models import AuditEvent
 from clinic.notifications.models import Message, MessageKind, MessageState
 from tests.factories import AppointmentFactory, PractitionerFactory, local
 from tests.frontdesk.factories import WaitlistEntryFactory
+from tests.helpers import AUDIT_CHAIN_QUERIES
 from tests.intake.helpers import submit_intake
 
 NOW = "2026-03-10 10:00Z"  # a Tuesday
@@ -108,15 +109,12 @@ def test_staff_have_no_client_data_download(login, role, manager_user, front_des
 
 @time_machine.travel(NOW, tick=False)
 def test_the_export_takes_the_same_queries_however_much_data(client_user, practitioner, django_assert_num_queries):
-    from clinic.audit.chain import chain_enabled
-
     _things_of(client_user, practitioner)
     submit_intake(client_user)  # a second questionnaire, with its consent
     AppointmentFactory(client=client_user, practitioner=practitioner)
     # clinic settings, appointments, questionnaires (with consents), their flags, messages, waitlist,
     # check-ins, photo consents, photos (charting); then the audit row (on SQLite inside a savepoint, after
     # reading the previous row's hash for the chain)
-    audit = 4 if chain_enabled() else 1
-    with django_assert_num_queries(9 + audit):
+    with django_assert_num_queries(9 + 1 + AUDIT_CHAIN_QUERIES):
         data = rights.client_data_export(client=client_user)
     assert len(data["questionnaires"]) == 2 and len(data["appointments"]) == 2
