@@ -50,10 +50,11 @@ lint: $(STAMP)
 screenshots: $(STAMP) var
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
+# One table of every figure beside its target and the public app's (bench/README.md). PostgreSQL and Redis rows
+# need a local server (or BENCH_ARGS="--postgres URL"); without one they say "skipped: needs PostgreSQL".
+# BENCH_ARGS=--quick leaves out the load test and the PostgreSQL dispatch runs.
 bench: $(STAMP) var
-	$(BIN)/python bench/availability.py
-	$(BIN)/python bench/front_desk_calendar.py
-	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/report.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/clinic.sqlite3* var/broker var/celerybeat-schedule*

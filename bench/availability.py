@@ -1,25 +1,49 @@
 """How fast is the availability engine on a busy schedule? Prints timings and query counts, asserts nothing.
 
-    .venv/bin/python bench/availability.py [--appointments 1000] [--days 90] [--repeat 5]
+    .venv/bin/python bench/availability.py [--appointments 1000] [--days 90] [--repeat 7] [--json PATH]
 
 Builds a throwaway test database (SQLite in memory, or a fresh ``test_...`` database next to
-``DATABASE_URL`` on PostgreSQL, dropped at the end), fills it with 3 practitioners working 90 days
-ahead with breaks, time off and ~1000 appointments, then times a month of slots, the week page
-and a 10-session course check.
+``DATABASE_URL`` on PostgreSQL, dropped at the end) and times three schedules, each built in a
+transaction rolled back after it:
+
+- the public-app comparison (``bench.harness.build_public_comparison_data``): 3 practitioners, 3 rooms,
+  500 sessions over the next 30 days; a month for one practitioner and for any practitioner;
+- a clinic chain's location (``bench.harness.build_clinic_chain_data``): 20 practitioners, 20 shared rooms,
+  20,000 sessions from 90 days ago to 89 days ahead, the same density per practitioner; the next 30 days
+  for any practitioner, and for one practitioner (its ratio to the 500-session month is how much a single
+  diary slows down as the location grows);
+- the original mix: 3 practitioners working ``--days`` days ahead with breaks, time off and
+  ``--appointments`` sessions; a day, a month, the whole range, a 10-session course check and the week page.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time as clock
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path: use the project root instead.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
-from bench.harness import bench_clinic, throwaway_database, timed  # noqa: E402
+from bench.harness import (  # noqa: E402
+    bench_clinic,
+    build_clinic_chain_data,
+    build_public_comparison_data,
+    throwaway_database,
+    timed,
+)
+
+CHAIN_ROW = "any practitioner, 30 days, 20 practitioners, 20,000 sessions"
+GROWTH_ROW = "one practitioner, 30 days, 500 -> 20,000 sessions"
+PUBLIC_ONE_ROW = "one practitioner, a month (3 practitioners, 500 sessions)"
+PUBLIC_ANY_ROW = "any practitioner, a month (3 practitioners, 500 sessions)"
+CHAIN_TARGET_MS, TARGET_QUERIES, GROWTH_TARGET = 40.0, 8, 1.3
+# The engine's figures when the comparison with the public app was first made: the lead to keep.
+PUBLIC_ONE_BEFORE_MS, PUBLIC_ANY_BEFORE_MS = 23.0, 38.8
 
 
 def build(*, appointments: int, days: int, seed: int = 7):
@@ -59,51 +83,122 @@ def build(*, appointments: int, days: int, seed: int = 7):
     return location, service, practitioners, today, len(chosen)
 
 
-def measure(label: str, fn, repeat: int) -> None:
+def measure(label: str, fn, repeat: int) -> tuple[float, int]:
+    """Print one timing line; return (median ms, queries)."""
     median, best, queries, result = timed(fn, repeat)
     size = len(result) if hasattr(result, "__len__") else "-"
-    print(f"  {label:<44} median {median:8.1f} ms   best {best:8.1f} ms   queries {queries:3d}   items {size}")
+    print(f"  {label:<52} median {median:8.1f} ms   best {best:8.1f} ms   queries {queries:3d}   items {size}")
+    return median, queries
+
+
+@contextmanager
+def rolled_back():
+    """Build and measure one schedule, then leave the database as it was for the next."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def month(location, service, today, practitioner=None):
+    """The next 30 days' slots: one practitioner's, or the first free practitioner per start."""
+    from booking.selectors import available_slots, first_per_start
+
+    start = today + timedelta(days=1)
+    slots = available_slots(service=service, location=location, practitioner=practitioner, start_date=start,
+                            end_date=start + timedelta(days=29))
+    return slots if practitioner is not None else first_per_start(slots)
+
+
+def row(path: str, value: str, target: str, ok: bool | None, db: str) -> dict:
+    return {"path": path, "value": value, "target": target, "ok": ok, "public": None, "db": db}
+
+
+def scale_cases(repeat: int, db: str) -> list[dict]:
+    """The public-app data and the clinic-chain location, as rows of the figure contract."""
+    rows = []
+    with rolled_back():
+        started = clock.perf_counter()
+        location, service, staff, today = build_public_comparison_data()
+        print(f"Public-app comparison data: 3 practitioners, 500 sessions over 30 days "
+              f"(built in {clock.perf_counter() - started:.1f} s)")
+        small_ms, small_q = measure("one practitioner, a month", lambda: month(location, service, today, staff[0]),
+                                    repeat)
+        any_ms, any_q = measure("any practitioner, a month", lambda: month(location, service, today), repeat)
+    rows.append(row(PUBLIC_ONE_ROW, f"{small_ms:.1f} ms, {small_q} queries",
+                    f"<= {PUBLIC_ONE_BEFORE_MS:g} ms, <= {TARGET_QUERIES} queries",
+                    small_ms <= PUBLIC_ONE_BEFORE_MS and small_q <= TARGET_QUERIES, db))
+    rows.append(row(PUBLIC_ANY_ROW, f"{any_ms:.1f} ms, {any_q} queries",
+                    f"<= {PUBLIC_ANY_BEFORE_MS:g} ms, <= {TARGET_QUERIES} queries",
+                    any_ms <= PUBLIC_ANY_BEFORE_MS and any_q <= TARGET_QUERIES, db))
+    with rolled_back():
+        started = clock.perf_counter()
+        location, service, staff, today = build_clinic_chain_data()
+        print(f"Clinic-chain data: 20 practitioners, 20 rooms, 20,000 sessions over 180 days "
+              f"(built in {clock.perf_counter() - started:.1f} s)")
+        chain_ms, chain_q = measure("any practitioner, 30 days", lambda: month(location, service, today), repeat)
+        big_ms, big_q = measure("one practitioner, 30 days", lambda: month(location, service, today, staff[0]),
+                                repeat)
+    ratio = big_ms / small_ms
+    print(f"  one practitioner's month, 500 -> 20,000 sessions: {ratio:.2f}x ({small_ms:.1f} -> {big_ms:.1f} ms)")
+    rows.append(row(CHAIN_ROW, f"{chain_ms:.1f} ms, {chain_q} queries",
+                    f"<= {CHAIN_TARGET_MS:g} ms, <= {TARGET_QUERIES} queries",
+                    chain_ms <= CHAIN_TARGET_MS and chain_q <= TARGET_QUERIES, db))
+    rows.append(row(GROWTH_ROW, f"{ratio:.2f}x ({small_ms:.1f} -> {big_ms:.1f} ms, {small_q} -> {big_q} queries)",
+                    f"<= {GROWTH_TARGET:g}x", ratio <= GROWTH_TARGET, db))
+    return rows
+
+
+def original_cases(appointments: int, days: int, repeat: int) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from booking.selectors import available_slots, course_plan, first_per_start
+
+    with rolled_back():
+        started = clock.perf_counter()
+        location, service, practitioners, today, made = build(appointments=appointments, days=days)
+        print(f"Original mix: 3 practitioners, {days} days, {made} appointments "
+              f"(built in {clock.perf_counter() - started:.1f} s)")
+        month_days = (today + timedelta(days=1), today + timedelta(days=31))
+        measure("one practitioner, 1 day", lambda: available_slots(
+            service=service, location=location, practitioner=practitioners[0], start_date=month_days[0],
+            end_date=month_days[0]), repeat)
+        measure("one practitioner, a month", lambda: available_slots(
+            service=service, location=location, practitioner=practitioners[0], start_date=month_days[0],
+            end_date=month_days[1]), repeat)
+        measure("any practitioner, a month", lambda: first_per_start(available_slots(
+            service=service, location=location, start_date=month_days[0], end_date=month_days[1])), repeat)
+        measure(f"any practitioner, {days} days", lambda: available_slots(
+            service=service, location=location, start_date=today, end_date=today + timedelta(days=days)), repeat)
+        measure("course check: 10 sessions twice a week", lambda: course_plan(
+            service=service, practitioner=practitioners[1], location=location, first_day=month_days[0],
+            weekdays=[1, 3], at=time(11, 45), sessions=10), repeat)
+        browser = Client()
+        url = reverse("booking:times", args=[service.slug])
+        week = (today + timedelta(days=14)).isoformat()
+        measure("week page (HTTP, any practitioner + month)", lambda: browser.get(
+            url, {"practitioner": "any", "week": week}).content, repeat)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--appointments", type=int, default=1000)
     parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write the figure rows here (see bench/report.py)")
     args = parser.parse_args()
 
     with throwaway_database():
         from django.db import connection
-        from django.test import Client
-        from django.urls import reverse
 
-        from booking.selectors import available_slots, course_plan, first_per_start
-
-        started = clock.perf_counter()
-        location, service, practitioners, today, made = build(appointments=args.appointments, days=args.days)
-        print(f"Database: {connection.vendor}; built 3 practitioners, {args.days} days, {made} appointments "
-              f"in {clock.perf_counter() - started:.1f} s")
-        month = (today + timedelta(days=1), today + timedelta(days=31))
-        print(f"Timings over {args.repeat} runs:")
-        measure("one practitioner, 1 day", lambda: available_slots(
-            service=service, location=location, practitioner=practitioners[0], start_date=month[0],
-            end_date=month[0]), args.repeat)
-        measure("one practitioner, a month", lambda: available_slots(
-            service=service, location=location, practitioner=practitioners[0], start_date=month[0],
-            end_date=month[1]), args.repeat)
-        measure("any practitioner, a month", lambda: first_per_start(available_slots(
-            service=service, location=location, start_date=month[0], end_date=month[1])), args.repeat)
-        measure(f"any practitioner, {args.days} days", lambda: available_slots(
-            service=service, location=location, start_date=today, end_date=today + timedelta(days=args.days)),
-            args.repeat)
-        measure("course check: 10 sessions twice a week", lambda: course_plan(
-            service=service, practitioner=practitioners[1], location=location, first_day=month[0],
-            weekdays=[1, 3], at=time(11, 45), sessions=10), args.repeat)
-        browser = Client()
-        url = reverse("booking:times", args=[service.slug])
-        week = (today + timedelta(days=14)).isoformat()
-        measure("week page (HTTP, any practitioner + month)", lambda: browser.get(
-            url, {"practitioner": "any", "week": week}).content, args.repeat)
+        db = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+        print(f"Database: {connection.vendor}; timings over {args.repeat} runs")
+        rows = scale_cases(args.repeat, db)
+        original_cases(args.appointments, args.days, args.repeat)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

@@ -80,3 +80,73 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int, Any]:
             timings.append((clock.perf_counter() - started) * 1000)
         queries = len(captured)
     return statistics.median(timings), min(timings), queries, result
+
+
+# Session starts of the benchmark diaries: back to back 75-minute holds (60-minute session, 15 minutes' clean-up)
+# around the 13:00-13:45 lunch break, inside 09:00-18:00 working hours.
+SESSION_STARTS = (time(9), time(10, 15), time(11, 30), time(13, 45), time(15), time(16, 15))
+
+
+def build_schedule(*, practitioners: int, rooms: int, sessions: int, first_day: int, days: int, seed: int = 13):
+    """A location with ``practitioners`` working every day and ``sessions`` booked sessions among them.
+
+    ``bench_clinic`` every day of the week (London, open 08:00-20:00, practitioners 09:00-18:00 with a
+    13:00-13:45 lunch, a 60-minute follow-up with 15 minutes' clean-up), ``rooms`` active rooms, one client.
+    Sessions are drawn (seeded, without repeats) from ``SESSION_STARTS`` on each of ``days`` dates starting
+    ``first_day`` days from today (negative: in the past), each practitioner at most once per start, and take
+    a room at random among those free then: no practitioner or room is ever double-booked. Online rules
+    are opened up (no minimum notice, a 400-day horizon) so that any window is bookable.
+    Returns (location, service, practitioners, today).
+    """
+    import random
+    from datetime import datetime, timedelta
+
+    from booking.models import Appointment, Room
+    from clinic.accounts.models import User
+    from clinic.core.models import ClinicSettings
+
+    settings = ClinicSettings.load()
+    settings.minimum_notice_hours, settings.booking_horizon_days = 0, 400
+    settings.save()
+    location, service, staff = bench_clinic(practitioners=practitioners, days_a_week=7, works=(time(9), time(18)))
+    room_list = Room.objects.bulk_create(Room(location=location, name=f"Room {i + 1}") for i in range(rooms))
+    client = User.objects.create_user(email="bench-client@example.com", first_name="Bench", last_name="Client")
+    tz = location.tz
+    today = datetime.now(tz).date()
+    rng = random.Random(seed)
+    candidates = [(offset, at, index) for offset in range(first_day, first_day + days) for at in SESSION_STARTS
+                  for index in range(practitioners)]
+    by_start: dict = {}
+    for offset, at, index in rng.sample(candidates, min(sessions, len(candidates))):
+        by_start.setdefault((offset, at), []).append(index)
+    rows = []
+    for (offset, at), people in sorted(by_start.items()):
+        start = datetime.combine(today + timedelta(days=offset), at, tzinfo=tz)
+        for index, room in zip(people, rng.sample(room_list, min(len(people), rooms)), strict=False):
+            rows.append(Appointment(client=client, practitioner=staff[index], service=service, location=location,
+                                    room=room, starts_at=start, ends_at=start + service.duration,
+                                    blocked_until=start + service.duration + service.buffer))
+    Appointment.objects.bulk_create(rows, batch_size=2000)
+    return location, service, staff, today
+
+
+def build_public_comparison_data():
+    """The data the comparison with the public booking app uses: 3 practitioners, 500 sessions over 30 days.
+
+    Exact shape: one location (Europe/London, open 08:00-20:00 every day); one service, 60 minutes with a
+    15-minute clean-up buffer; 3 practitioners working 09:00-18:00 every day with a 13:00-13:45 lunch break;
+    3 rooms; 500 sessions drawn (seed 13) from the 540 starts 09:00, 10:15, 11:30, 13:45, 15:00 and 16:15 of
+    each practitioner on each of the 30 days from tomorrow on; no minimum notice. Returns
+    (location, service, practitioners, today); the month asked for is tomorrow .. tomorrow + 29 days.
+    """
+    return build_schedule(practitioners=3, rooms=3, sessions=500, first_day=1, days=30)
+
+
+def build_clinic_chain_data():
+    """A clinic-chain location: 20 practitioners, 20 rooms, 20,000 sessions from 90 days ago to 89 days ahead.
+
+    Same hours and service as ``build_public_comparison_data``, with the same density per practitioner
+    (about 5.6 sessions a day, 93% of the starts), rooms shared at random: a 30-day window from tomorrow
+    holds about 3,300 of the sessions. Returns (location, service, practitioners, today).
+    """
+    return build_schedule(practitioners=20, rooms=20, sessions=20_000, first_day=-90, days=180)

@@ -32,7 +32,7 @@ from django.utils import dateformat, timezone
 
 from clinic.core.models import ClinicSettings
 from clinic.notifications.models import Channel, Message, MessageKind, MessageState
-from clinic.notifications.registry import NotNeeded, Outgoing, on_tick, register
+from clinic.notifications.registry import NotNeeded, Outgoing, batch_memo, batch_of, on_tick, register
 from clinic.notifications.services import message_queue, messages_cancel
 
 from .ics import appointment_ics
@@ -62,12 +62,16 @@ def _iso(instant: datetime) -> str:
 
 # --- Queued by the change ------------------------------------------------------------------------
 
-def appointment_messages_booked(appointment: Appointment, *, plan: bool = True) -> None:
+def appointment_messages_booked(appointment: Appointment, *, plan: bool = True,
+                                booked: list[Appointment] | None = None) -> None:
     """A booking is confirmed (booked by staff, or online with a confirmed email address).
 
     The sessions of a course booked in one go share one confirmation listing them all (its key is the
     course's), sent once the whole course has committed. ``plan=False``: the caller plans once for
-    many bookings (``course_book``).
+    many bookings (``course_book``). ``booked``: the appointment was inserted in this very transaction and
+    these are the client's booked sessions with it (the caller just read them under the client's lock): no
+    planned message of it exists yet, so they go in one insert, and of the other sessions only the later
+    ones' course check-ins are re-planned (``_plan_after_booking``).
     """
     if appointment.course_id:
         message_queue(key=f"course_confirmation:{appointment.course_id}", kind=MessageKind.COURSE_CONFIRMATION,
@@ -79,7 +83,9 @@ def appointment_messages_booked(appointment: Appointment, *, plan: bool = True) 
         from intake.notifications import intake_request_after_first_booking
 
         intake_request_after_first_booking(appointment)
-    if plan:
+    if plan and booked is not None:
+        _plan_after_booking(appointment, booked=booked)
+    elif plan:
         client_messages_plan(client=appointment.client)
 
 
@@ -159,7 +165,9 @@ def reminder_channels(client) -> list[str]:
 
 def _wanted(appointment: Appointment, *, reassess_at: int | None, clinic: ClinicSettings,
             intake_missing: bool) -> list[Planned]:
-    pk, start = appointment.pk, appointment.starts_at
+    # In UTC: "48 hours before" is real hours (aware arithmetic in a local zone would be wall-clock hours, and
+    # a session just booked still holds the zone its start was given in).
+    pk, start, end = appointment.pk, appointment.starts_at.astimezone(UTC), appointment.ends_at.astimezone(UTC)
     wanted = [Planned(f"reminder:{pk}:{hours}h:{channel}", MessageKind.REMINDER, start - timedelta(hours=hours),
                       channel, {"hours": hours})
               for hours in clinic.reminder_offsets for channel in reminder_channels(appointment.client)]
@@ -171,7 +179,7 @@ def _wanted(appointment: Appointment, *, reassess_at: int | None, clinic: Clinic
                               start - timedelta(hours=clinic.course_checkin_hours_before),
                               params={"session": reassess_at}))
     wanted.append(Planned(_aftercare_key(appointment), MessageKind.AFTERCARE,
-                          appointment.ends_at + timedelta(minutes=clinic.aftercare_delay_minutes), by_start=False))
+                          end + timedelta(minutes=clinic.aftercare_delay_minutes), by_start=False))
     return wanted
 
 
@@ -179,9 +187,26 @@ def _slot(key: str) -> str:
     return key.split("@", 1)[0]
 
 
-def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message], now: datetime) -> None:
+def _message(planned: Planned, appointment: Appointment, key: str, now: datetime) -> Message:
+    """A new planned row (inserted with the others of the plan in one statement, see ``_insert``)."""
+    return Message(key=key, kind=planned.kind, channel=planned.channel, recipient=appointment.client,
+                   appointment=appointment, for_starts_at=appointment.starts_at, due_at=planned.due_at,
+                   params=planned.params, created_at=now)
+
+
+def _insert(messages: list[Message]) -> None:
+    """Write the new planned rows in one statement, not one savepoint each. A row whose key exists already (a
+    concurrent plan wrote it) is skipped, as ``message_queue`` skips it: the unique key keeps every message once."""
+    if messages:
+        Message.objects.bulk_create(messages, ignore_conflicts=True)
+
+
+def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message], now: datetime) -> list[Message]:
+    """Make ``rows`` (the session's existing planned messages) agree with ``wanted``: due times updated, waiting
+    ones moved or cancelled. Returns the rows still missing, for the caller to ``_insert`` with the others."""
     by_key = {row.key: row for row in rows}
     keep: set[str] = set()
+    missing: list[Message] = []
     for planned in wanted:
         key = planned.key(appointment)
         keep.add(key)
@@ -206,13 +231,57 @@ def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message],
                 updated_at=now):
             movable[0].key = key
             continue
-        message_queue(key=key, kind=planned.kind, channel=planned.channel, recipient=appointment.client,
-                      appointment=appointment, for_starts_at=appointment.starts_at, due_at=planned.due_at,
-                      params=planned.params, send_now=False)
+        missing.append(_message(planned, appointment, key, now))
     stale = [row.pk for row in rows if row.state == MessageState.PENDING and row.key not in keep]
     if stale:
         messages_cancel(Message.objects.filter(pk__in=stale),
                         reason="The session moved, or the clinic's or client's settings changed.")
+    return missing
+
+
+def _plan_after_booking(appointment: Appointment, *, booked: list[Appointment],
+                        now: datetime | None = None) -> None:
+    """What a new booking changes, and only that (``client_messages_plan`` would re-read every upcoming session).
+
+    The new session gets its planned messages in one insert (it has none yet). Of the client's other sessions
+    only the later ones can change: each counts one more session before it, so its course check-in may come
+    or go (``intake.selectors.course_sessions`` decides, as for a full plan). Reminders, the questionnaire
+    nudge and aftercare of other sessions depend on their own time and flags, which a booking elsewhere does
+    not touch. The result equals a full plan (the planner tests compare them)."""
+    from intake.selectors import course_sessions  # the intake app owns the course rule
+
+    now = now or _now()
+    upcoming = sorted((a for a in booked if a.starts_at > now), key=lambda a: (a.starts_at, a.pk))
+    if not upcoming:
+        return
+    clinic = ClinicSettings.load()
+    course = course_sessions(appointments=upcoming)
+    new: list[Message] = []
+    if any(a.pk == appointment.pk for a in upcoming):
+        intake_missing = appointment.is_first_visit and _intake_missing(appointment.client)
+        wanted = _wanted(appointment, reassess_at=course[appointment.pk].reassess_at, clinic=clinic,
+                         intake_missing=intake_missing)
+        new += [_message(p, appointment, p.key(appointment), now) for p in wanted if p.due_at > now]
+    later = [a for a in upcoming if (a.starts_at, a.pk) > (appointment.starts_at, appointment.pk)]
+    new += _replan_checkins(later, course=course, clinic=clinic, now=now)
+    _insert(new)
+
+
+def _replan_checkins(appointments: list[Appointment], *, course: dict, clinic: ClinicSettings,
+                     now: datetime) -> list[Message]:
+    """Re-plan only the course check-ins of ``appointments`` (sessions whose number in the course changed);
+    returns the rows to insert. One query for their existing check-ins, none when there are no sessions."""
+    if not appointments:
+        return []
+    rows: dict[int, list[Message]] = {a.pk: [] for a in appointments}
+    for row in Message.objects.filter(appointment__in=appointments, kind=MessageKind.COURSE_CHECKIN):
+        rows[row.appointment_id].append(row)
+    missing: list[Message] = []
+    for a in appointments:
+        wanted = [p for p in _wanted(a, reassess_at=course[a.pk].reassess_at, clinic=clinic, intake_missing=False)
+                  if p.kind == MessageKind.COURSE_CHECKIN]
+        missing += _apply(a, wanted, rows[a.pk], now)
+    return missing
 
 
 def client_messages_plan(*, client, now: datetime | None = None) -> None:
@@ -239,10 +308,12 @@ def client_messages_plan(*, client, now: datetime | None = None) -> None:
     rows: dict[int, list[Message]] = {a.pk: [] for a in upcoming}
     for row in Message.objects.filter(appointment__in=upcoming, kind__in=PLANNED_KINDS):
         rows[row.appointment_id].append(row)
+    missing: list[Message] = []
     for appointment in upcoming:
         wanted = _wanted(appointment, reassess_at=course[appointment.pk].reassess_at, clinic=clinic,
                          intake_missing=intake_missing)
-        _apply(appointment, wanted, rows[appointment.pk], now)
+        missing += _apply(appointment, wanted, rows[appointment.pk], now)
+    _insert(missing)
 
 
 def messages_replan_request(*, now: datetime | None = None) -> None:
@@ -251,8 +322,9 @@ def messages_replan_request(*, now: datetime | None = None) -> None:
     broker is down the request to the worker is lost, not the re-plan: the beat does it while it is recorded."""
     from .tasks import replan_messages  # tasks import this module
 
-    ClinicSettings.load()  # the row exists before it is updated
-    ClinicSettings.objects.update(messages_replan_requested_at=now or _now())
+    clinic = ClinicSettings.load()  # the row exists before it is updated
+    clinic.messages_replan_requested_at = now or _now()  # (the instance this request may read again)
+    ClinicSettings.objects.update(messages_replan_requested_at=clinic.messages_replan_requested_at)
     transaction.on_commit(lambda: replan_messages.delay(), robust=True)
 
 
@@ -307,6 +379,9 @@ def appointment_context(appointment: Appointment, clinic: ClinicSettings) -> dic
     """What every message about a session may say: who, what, when (with its zone) and where."""
     tz, location = appointment.location.tz, appointment.location
     site = settings.SITE_URL
+    links = batch_memo("booking.links", lambda: {  # the same for every message: worked out once per batch
+        "manage_url": site + reverse("booking:my_appointments"), "book_url": site + reverse("booking:start"),
+        "profile_url": site + reverse("accounts:profile")})
     return {
         "clinic": clinic,
         "first_name": appointment.client.first_name,
@@ -322,20 +397,40 @@ def appointment_context(appointment: Appointment, clinic: ClinicSettings) -> dic
         "duration_minutes": appointment.service.duration_minutes,
         "is_first_visit": appointment.is_first_visit,
         "cancellation_window_hours": clinic.cancellation_window_hours,
-        "manage_url": site + reverse("booking:my_appointments"),
-        "book_url": site + reverse("booking:start"),
-        "profile_url": site + reverse("accounts:profile"),
+        **links,
         "intake_url": None,
         "health_check_url": site + reverse("intake:health_check", args=[appointment.pk]),
     }
 
 
 def load_appointment(message: Message) -> Appointment:
-    appointment = (Appointment.objects.select_related("client", "service", "practitioner__user", "location")
-                   .filter(pk=message.appointment_id).first())
+    """The session ``message`` speaks about, with all its text names. Sent in a batch, the sessions of the whole
+    batch come in one query (loaded when its first message is built, so a moment before each is sent)."""
+    appointments = batch_memo("booking.appointments", lambda: (
+        Appointment.objects.select_related("client", "service", "practitioner__user", "location")
+        .in_bulk({m.appointment_id for m in batch_of(message) if m.appointment_id})))
+    appointment = appointments.get(message.appointment_id)
     if appointment is None:
         raise NotNeeded("The appointment no longer exists.")
     return appointment
+
+
+def _later_reminder_due(message: Message, now: datetime) -> bool:
+    """Has a later reminder of the same session, channel and time fallen due (waiting, on its way or sent)?
+    One query answers for every reminder of a batch."""
+    def due_reminders() -> dict[tuple, list[datetime]]:
+        reminders = {m.appointment_id for m in batch_of(message) if m.kind == MessageKind.REMINDER}
+        dues: dict[tuple, list[datetime]] = {}
+        for appointment_id, channel, starts_at, due_at in Message.objects.filter(
+                appointment_id__in=reminders, kind=MessageKind.REMINDER, due_at__lte=now,
+                state__in=[MessageState.PENDING, MessageState.QUEUED, MessageState.SENDING, MessageState.SENT],
+        ).values_list("appointment_id", "channel", "for_starts_at", "due_at"):
+            dues.setdefault((appointment_id, channel, starts_at), []).append(due_at)
+        return dues
+
+    dues = batch_memo("booking.due_reminders", due_reminders)
+    return any(due_at > message.due_at
+               for due_at in dues.get((message.appointment_id, message.channel, message.for_starts_at), ()))
 
 
 def _check_still_wanted(message: Message, appointment: Appointment, now: datetime) -> None:
@@ -357,10 +452,7 @@ def _check_still_wanted(message: Message, appointment: Appointment, now: datetim
         raise NotNeeded("The session is no longer booked.")
     if kind != MessageKind.CONFIRMATION and appointment.starts_at != message.for_starts_at:
         raise NotNeeded("The session moved since; the move has its own message.")
-    if kind == MessageKind.REMINDER and Message.objects.filter(
-            appointment=appointment, kind=kind, channel=message.channel, for_starts_at=message.for_starts_at,
-            due_at__gt=message.due_at, due_at__lte=now,
-            state__in=[MessageState.PENDING, MessageState.QUEUED, MessageState.SENDING, MessageState.SENT]).exists():
+    if kind == MessageKind.REMINDER and _later_reminder_due(message, now):
         # Sending was held up (beat down, retries) until a later reminder fell due: one is enough.
         raise NotNeeded("A later reminder for this session is due; one reminder is enough.")
 
@@ -384,13 +476,17 @@ def _aftercare_context(appointment: Appointment, *, addition: str | None = None)
             "practitioner_first_name": appointment.practitioner.user.first_name}
 
 
-def _screening_context(appointment: Appointment) -> dict:
+def _screening_context(appointment: Appointment, message: Message) -> dict:
     """A reminder for a session the screening gate holds back asks the client to get in touch (or to update an
-    old questionnaire) in plain words; never why."""
+    old questionnaire) in plain words; never why. The verdicts for a batch's reminders come in a few queries."""
     from . import screening
 
-    verdict = screening.verdict(client=appointment.client, service=appointment.service,
-                                day=appointment.local_starts_at.date(), appointment=appointment)
+    def reminder_verdicts() -> dict:
+        reminders = {m.appointment_id for m in batch_of(message) if m.kind == MessageKind.REMINDER}
+        loaded = batch_memo("booking.appointments", lambda: {appointment.pk: appointment})
+        return screening.verdicts(appointments=[a for pk, a in loaded.items() if pk in reminders] or [appointment])
+
+    verdict = batch_memo("booking.verdicts", reminder_verdicts).get(appointment.pk)
     if verdict is None:
         return {}
     if verdict.stops:
@@ -416,18 +512,20 @@ def appointment_message_build(message: Message) -> Outgoing:
     """The email (plain text, HTML, .ics where it helps) or text message about one session."""
     appointment = load_appointment(message)
     _check_still_wanted(message, appointment, _now())
-    kind, clinic = message.kind, ClinicSettings.load()
+    kind, clinic = message.kind, batch_memo("clinic_settings", ClinicSettings.load)
     context = appointment_context(appointment, clinic)
     if kind == MessageKind.RESCHEDULED and message.params.get("old_starts_at"):
         context["old_when"] = format_when(datetime.fromisoformat(message.params["old_starts_at"]),
                                           appointment.location.tz)
     if (kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.REMINDER)
-            and appointment.is_first_visit and _intake_missing(appointment.client)):
+            and appointment.is_first_visit
+            and batch_memo(f"booking.intake_missing:{appointment.client_id}",
+                           lambda: _intake_missing(appointment.client))):
         context["intake_url"] = settings.SITE_URL + reverse("intake:my_intake")
     if kind == MessageKind.AFTERCARE:
         context |= _aftercare_context(appointment)
     if kind == MessageKind.REMINDER:
-        context |= _screening_context(appointment)
+        context |= _screening_context(appointment, message)
     return _render(kind, appointment, context, clinic)
 
 

@@ -12,10 +12,16 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from clinic.core.models import ClinicSettings
 
@@ -62,14 +68,8 @@ def wall_clock_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return local_to_utc(day, at, tz) or datetime.combine(day, at, tzinfo=tz).replace(fold=1).astimezone(UTC)
 
 
-def _local_interval(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """A wall-clock interval on a date as UTC instants; a bound inside a DST gap moves to the gap's end."""
-    lo, hi = wall_clock_to_utc(day, start, tz), wall_clock_to_utc(day, end, tz)
-    return (lo, hi) if hi > lo else None
-
-
 class _Busy:
-    """Sorted, merged half-open intervals with a fast overlap test."""
+    """Sorted, merged half-open intervals (touching ones joined): one practitioner's bookings and time off."""
 
     def __init__(self, intervals: list[tuple[datetime, datetime]]):
         merged: list[list[datetime]] = []
@@ -81,10 +81,12 @@ class _Busy:
         self.starts = [m[0] for m in merged]
         self.ends = [m[1] for m in merged]
 
-    def overlaps(self, lo: datetime, hi: datetime) -> bool:
-        # Last interval starting before hi; it overlaps iff it ends after lo (back-to-back is fine).
-        i = bisect.bisect_left(self.starts, hi) - 1
-        return i >= 0 and self.ends[i] > lo
+    def between(self, lo: datetime, hi: datetime,
+                extra: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+        """The intervals reaching into ``[lo, hi)``, with ``extra`` ones (a day's breaks), sorted by start."""
+        first, last = bisect.bisect_right(self.ends, lo), bisect.bisect_left(self.starts, hi)
+        found = list(zip(self.starts[first:last], self.ends[first:last], strict=True))
+        return sorted(found + extra) if extra else found
 
 
 @dataclass
@@ -152,91 +154,357 @@ def schedule_load(*, location: Location, start: datetime, end: datetime, practit
                     breaks=breaks, time_off=time_off, closures=closures, appointments=list(appointments))
 
 
+# --- the engine: interval arithmetic per practitioner-day ------------------------------------------------
+#
+# A slot fits when [start, start + duration + buffer) lies inside one working interval (and one opening
+# interval, when the location sets any), overlaps none of the practitioner's breaks, time off, clinic closures
+# or appointments, and one active room is free for all of it. Rather than testing every candidate start
+# against each of those, the engine turns each practitioner-day into closed ranges of allowed *starts*
+# (free stretch [lo, hi) -> starts [lo, hi - length]), intersects them with the ranges where some room is
+# free, and only then walks the wall-clock step grid inside what is left.
+
+Starts = list[tuple[datetime, datetime]]  # sorted, disjoint, closed ranges of allowed start instants
+
+# A one-practitioner read asks for room bookings only around the practitioner's free time, as at most
+# this many OR-ed windows (nearby windows are joined beyond that, which reads a little more, never less).
+MAX_ROOM_WINDOWS = 24
+
+
+@lru_cache(maxsize=4096)
+def _day_offset(day: date, tz: ZoneInfo) -> timedelta | None:
+    """The UTC offset in force for the whole local ``day``, or None when the clocks change that day.
+
+    Zone rules are fixed for the life of the process, so this is cached across requests: a day without a
+    change converts wall-clock times by subtraction instead of a zone lookup each.
+    """
+    first = datetime.combine(day, time.min, tzinfo=tz).utcoffset()
+    after = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz).utcoffset()
+    return first if first == after else None
+
+
+def _wall(day: date, at: time, tz: ZoneInfo, offset: timedelta | None) -> datetime:
+    """``wall_clock_to_utc`` with the day's fixed offset when it has one (a DST day converts exactly)."""
+    if offset is None:
+        return wall_clock_to_utc(day, at, tz)
+    return datetime.combine(day, at, tzinfo=UTC) - offset
+
+
+def _wall_intervals(day: date, spec: list[tuple[time, time]], tz: ZoneInfo,
+                    offset: timedelta | None) -> list[tuple[datetime, datetime]]:
+    """Wall-clock intervals on a date as UTC instants; a bound inside a DST gap moves to the gap's end, and an
+    interval left empty is dropped."""
+    out = []
+    for start, end in spec:
+        lo, hi = _wall(day, start, tz, offset), _wall(day, end, tz, offset)
+        if hi > lo:
+            out.append((lo, hi))
+    return out
+
+
+def _clear_starts(lo: datetime, hi: datetime, busy: list[tuple[datetime, datetime]], length: timedelta) -> Starts:
+    """Starts ``s`` with ``[s, s + length)`` inside ``[lo, hi)`` and overlapping nothing in ``busy``.
+
+    ``busy`` holds half-open intervals sorted by start (they may overlap). Back-to-back is fine; an
+    interval of no length strictly inside a booking still clashes with it.
+    """
+    out = []
+    cursor = lo
+    for busy_lo, busy_hi in busy:
+        if busy_lo >= hi:
+            break
+        if busy_lo - cursor >= length:
+            out.append((cursor, busy_lo - length))
+        if busy_hi > cursor:
+            cursor = busy_hi
+    if hi - cursor >= length:
+        out.append((cursor, hi - length))
+    return out
+
+
+def _union(ranges: Starts) -> Starts:
+    """Sorted, disjoint closed ranges covering the same starts."""
+    merged: Starts = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _intersect(a: Starts, b: Starts, b_ends: list[datetime] | None = None) -> Starts:
+    """The starts in both; ``b_ends`` (b's upper bounds) skips the part of a long ``b`` before ``a``."""
+    out: Starts = []
+    if not a or not b:
+        return out
+    i, j = 0, bisect.bisect_left(b_ends, a[0][0]) if b_ends is not None else 0
+    while i < len(a) and j < len(b):
+        lo = a[i][0] if a[i][0] > b[j][0] else b[j][0]
+        hi = a[i][1] if a[i][1] < b[j][1] else b[j][1]
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
 @dataclass
-class _Context:
-    """Everything the engine needs for one location and date range: a ``Schedule`` as busy intervals."""
+class _Stretch:
+    """One working interval on one date, with the starts its practitioner could take (rooms not yet counted)."""
+
+    practitioner_id: int
+    day: date
+    start: time  # wall clock: the step grid runs from here
+    end: time
+    lo: datetime  # the interval in UTC
+    offset: timedelta | None
+    starts: Starts
+
+
+def _stretch_starts(lo: datetime, hi: datetime, opening: list[tuple[datetime, datetime]] | None,
+                    busy: list[tuple[datetime, datetime]], length: timedelta, bounds: Starts) -> Starts:
+    """Starts inside one working interval: within one opening interval (when the location sets any), clear
+    of ``busy`` and inside ``bounds`` (notice and horizon)."""
+    pieces = [(lo, hi)] if opening is None else [
+        (max(lo, o_lo), min(hi, o_hi)) for o_lo, o_hi in opening if o_lo < hi and lo < o_hi]
+    ranges: Starts = []
+    for piece_lo, piece_hi in pieces:
+        ranges.extend(_clear_starts(piece_lo, piece_hi, busy, length))
+    return _intersect(_union(ranges) if len(pieces) > 1 else ranges, bounds)
+
+
+def _grid_starts(stretch: _Stretch, ranges: Starts, step: timedelta, tz: ZoneInfo) -> list[datetime]:
+    """The starts on the stretch's wall-clock step grid (09:00, 09:15, ... on every date) inside ``ranges``.
+
+    With a fixed offset the grid is arithmetic in UTC; on a clock-change day each wall-clock candidate is
+    converted exactly, and one inside the gap does not exist.
+    """
+    out: list[datetime] = []
+    if stretch.offset is not None:
+        origin = stretch.lo
+        for lo, hi in ranges:
+            first = max(0, -((origin - lo) // step))
+            last = (hi - origin) // step
+            out.extend(origin + k * step for k in range(first, last + 1))
+        return out
+    cursor = datetime.combine(stretch.day, stretch.start)
+    end = datetime.combine(stretch.day, stretch.end)
+    while cursor < end:
+        start = local_to_utc(stretch.day, cursor.time(), tz)
+        cursor += step
+        if start is not None and any(lo <= start <= hi for lo, hi in ranges):
+            out.append(start)
+    return out
+
+
+@dataclass
+class _Plan:
+    """What the engine read for one location and window, before rooms are counted."""
 
     location: Location
-    service: Service
-    practitioners: list[Practitioner]
-    hours: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> intervals
-    opening: dict[int, list[tuple[time, time]]]  # weekday -> intervals (empty dict: no restriction)
-    breaks: dict[tuple[int, int], list[tuple[time, time]]]
-    busy: dict[int, _Busy]  # practitioner -> appointments
-    off: dict[int, _Busy]  # practitioner -> time off (kept apart: slot_problem ignores clashes, never time off)
-    room_busy: list[_Busy]  # one per active room
-    closed: _Busy  # location / clinic closures
+    length: timedelta  # duration + buffer: the time a booking holds
+    rooms: list[int]  # the active rooms
+    ids: list[int]  # the practitioners read
+    stretches: list[_Stretch]
+    busy_rows: list  # (practitioner_id, room_id, starts_at, blocked_until) of the practitioners' own bookings
+    room_windows_only: bool  # True: room bookings are still to be read around the stretches' starts
 
 
-def _load(*, service: Service, location: Location, practitioners_qs, window_lo: datetime, window_hi: datetime,
-          ignore_pk: int | None) -> _Context:
-    schedule = schedule_load(location=location, start=window_lo, end=window_hi, practitioners=practitioners_qs,
-                             ignore_appointment_pk=ignore_pk)
-    ids = [p.pk for p in schedule.practitioners]
-    per_practitioner: dict = defaultdict(list)
-    rooms: dict[int, list] = {room.pk: [] for room in schedule.rooms}
-    for a in schedule.appointments:
-        per_practitioner[a.practitioner_id].append((a.starts_at, a.blocked_until))
-        if a.room_id in rooms:
-            rooms[a.room_id].append((a.starts_at, a.blocked_until))
-    return _Context(
-        location=location, service=service, practitioners=schedule.practitioners, hours=schedule.hours,
-        opening=schedule.opening, breaks=schedule.breaks, busy={pk: _Busy(per_practitioner[pk]) for pk in ids},
-        off={pk: _Busy([(off.starts_at, off.ends_at) for off in schedule.time_off.get(pk, [])]) for pk in ids},
-        room_busy=[_Busy(v) for v in rooms.values()],
-        closed=_Busy([(off.starts_at, off.ends_at) for off in schedule.closures]),
-    )
+def _weekly(location: Location, practitioners_qs, weekdays: set[int] | None = None) -> tuple[dict, dict | None, dict]:
+    """Working hours here, the location's opening hours and the breaks, in one query.
+
+    Returns (hours, opening, breaks): (practitioner, weekday) -> intervals, weekday -> intervals (None: the
+    location sets no opening hours, so nothing limits the practitioners' hours), (practitioner, weekday) ->
+    intervals. ``weekdays`` limits hours and breaks to those days (opening hours are always read whole: any
+    row at all means a day without one is closed).
+    """
+    hours_q = WorkingHours.objects.filter(practitioner__in=practitioners_qs, location=location)
+    breaks_q = Break.objects.filter(practitioner__in=practitioners_qs)
+    if weekdays is not None:
+        hours_q, breaks_q = hours_q.filter(weekday__in=weekdays), breaks_q.filter(weekday__in=weekdays)
+    kind = IntegerField()
+    rows = hours_q.order_by().values_list(Value(0, output_field=kind), "practitioner_id", "weekday", "start", "end")
+    rows = rows.union(
+        OpeningHours.objects.filter(location=location).order_by().values_list(
+            Value(1, output_field=kind), Value(None, output_field=kind), "weekday", "opens", "closes"),
+        breaks_q.order_by().values_list(Value(2, output_field=kind), "practitioner_id", "weekday", "start", "end"),
+        all=True)
+    hours: dict = defaultdict(list)
+    opening: dict = defaultdict(list)
+    breaks: dict = defaultdict(list)
+    for table, pk, weekday, start, end in sorted(rows, key=lambda r: (r[0], r[3], r[4])):
+        if table == 0:
+            hours[(pk, weekday)].append((start, end))
+        elif table == 1:
+            opening[weekday].append((start, end))
+        else:
+            breaks[(pk, weekday)].append((start, end))
+    return hours, (opening or None), breaks
 
 
-def _within(lo: datetime, hi: datetime, intervals: list[tuple[datetime, datetime]]) -> bool:
-    return any(a <= lo and hi <= b for a, b in intervals)
+def _plan(*, service: Service, location: Location, practitioners_qs, start_date: date, end_date: date,
+          earliest: datetime, latest: datetime, ignore_pk: int | None) -> _Plan:
+    """Read the window's schedule (five queries whatever its size) and work out each practitioner-day's
+    possible starts, rooms aside. One practitioner's bookings are read alone; the rooms' bookings then
+    only around the starts left (``_room_rows``), so a big location costs a single diary little more."""
+    tz = location.tz
+    window_lo = datetime.combine(start_date, time.min, tzinfo=tz) - timedelta(days=1)
+    window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
+    hours, opening, breaks = _weekly(location, practitioners_qs)
+    ids = sorted({pk for pk, _weekday in hours})
+    rooms = list(Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True))
+    length = service.duration + service.buffer
+    if not ids or not rooms or earliest > latest:
+        return _Plan(location=location, length=length, rooms=rooms, ids=ids, stretches=[], busy_rows=[],
+                     room_windows_only=False)
+    busy: dict[int, list] = {pk: [] for pk in ids}
+    for pk, starts_at, ends_at in TimeOff.objects.filter(
+        Q(practitioner_id__in=ids) | Q(practitioner=None, location=location) | Q(practitioner=None, location=None),
+        starts_at__lt=window_hi, ends_at__gt=window_lo,
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
+        for key in ([pk] if pk is not None else ids):
+            busy[key].append((starts_at, ends_at))
+    alone = len(ids) == 1
+    people = Q(practitioner_id__in=ids)
+    rows = _holds(_active(window_lo, window_hi, ignore_pk).filter(people if alone else people | Q(room_id__in=rooms)))
+    for pk, _room, starts_at, blocked_until in rows:
+        if pk in busy:
+            busy[pk].append((starts_at, blocked_until))
+    stretches = _stretches(ids=ids, hours=hours, opening=opening, breaks=breaks, busy=busy, tz=tz, length=length,
+                           days=(start_date, end_date), bounds=[(earliest, latest)])
+    return _Plan(location=location, length=length, rooms=rooms, ids=ids, stretches=stretches, busy_rows=rows,
+                 room_windows_only=alone)
 
 
-def _day_intervals(day: date, spec: list[tuple[time, time]], tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
-    return [iv for s, e in spec if (iv := _local_interval(day, s, e, tz)) is not None]
+def _active(lo: datetime, hi: datetime, ignore_pk: int | None):
+    """Bookings holding time within ``[lo, hi)``."""
+    return (Appointment.objects.filter(starts_at__lt=hi, blocked_until__gt=lo, status__in=ACTIVE_STATUSES)
+            .exclude(pk=ignore_pk).order_by())
+
+
+def _holds(qs) -> list[tuple[int, int, datetime, datetime]]:
+    """(practitioner, room, starts_at, blocked_until) of each booking in ``qs``, read from the cursor directly.
+
+    Django's datetime converter consults the settings for every value: on a location's month (thousands of
+    bookings) that alone cost more than the engine's arithmetic. The driver already returns datetimes (naive
+    UTC on SQLite), so they only need their zone.
+    """
+    qs = qs.values_list("practitioner_id", "room_id", "starts_at", "blocked_until")
+    connection = connections[qs.db]
+    try:
+        sql, params = qs.query.get_compiler(qs.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    tz = connection.timezone
+    return [(pk, room, _aware(starts_at, tz), _aware(blocked_until, tz)) for pk, room, starts_at, blocked_until in rows]
+
+
+def _aware(value: datetime | str, tz) -> datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def _stretches(*, ids: list[int], hours: dict, opening: dict | None, breaks: dict, busy: dict[int, list],
+               tz: ZoneInfo, length: timedelta, days: tuple[date, date], bounds: Starts) -> list[_Stretch]:
+    """Every practitioner-day's working intervals with their possible starts (rooms aside)."""
+    merged = {pk: _Busy(intervals) for pk, intervals in busy.items()}
+    out = []
+    day = days[0]
+    while day <= days[1]:
+        weekday = day.weekday()
+        offset = _day_offset(day, tz)
+        day_opening = None if opening is None else _wall_intervals(day, opening.get(weekday, []), tz, offset)
+        for pk in ids:
+            spec = hours.get((pk, weekday))
+            if not spec:
+                continue
+            day_breaks = _wall_intervals(day, breaks.get((pk, weekday), []), tz, offset)
+            for start_t, end_t in spec:
+                lo, hi = _wall(day, start_t, tz, offset), _wall(day, end_t, tz, offset)
+                if hi <= lo:
+                    continue
+                starts = _stretch_starts(lo, hi, day_opening, merged[pk].between(lo, hi, extra=day_breaks),
+                                         length, bounds)
+                if starts:
+                    out.append(_Stretch(pk, day, start_t, end_t, lo, offset, starts))
+        day += timedelta(days=1)
+    return out
+
+
+def _room_starts(plan: _Plan, ignore_pk: int | None) -> tuple[Starts, list[datetime]]:
+    """Starts at which at least one active room is free for the whole booking, and their upper bounds.
+
+    One practitioner: only the rooms' bookings that could touch one of the stretches' starts are read
+    (one query); otherwise ``_plan`` read them already.
+    """
+    rows = plan.busy_rows
+    if plan.room_windows_only:
+        windows = _room_windows([r for s in plan.stretches for r in s.starts], plan.length)
+        near = Q()
+        for lo, hi in windows:
+            near |= Q(starts_at__lt=hi, blocked_until__gt=lo)
+        rows = rows + _holds(_active(windows[0][0], windows[-1][1], ignore_pk)
+                             .filter(near, room_id__in=plan.rooms).exclude(practitioner_id__in=plan.ids))
+    per_room: dict[int, list] = {pk: [] for pk in plan.rooms}
+    for _pk, room, starts_at, blocked_until in rows:
+        if room in per_room:
+            per_room[room].append((starts_at, blocked_until))
+    lo = min(s.starts[0][0] for s in plan.stretches)
+    hi = max(s.starts[-1][1] for s in plan.stretches) + plan.length
+    free = _union([r for busy in per_room.values() for r in _clear_starts(lo, hi, sorted(busy), plan.length)])
+    return free, [r[1] for r in free]
+
+
+def _room_windows(starts: Starts, length: timedelta) -> Starts:
+    """The time the rooms matter for these starts, as at most ``MAX_ROOM_WINDOWS`` windows (closest joined)."""
+    windows = _union([(lo, hi + length) for lo, hi in starts])
+    if len(windows) <= MAX_ROOM_WINDOWS:
+        return windows
+    # Join across the smallest gaps: at least len - MAX of them (ties join too), so at most MAX are left.
+    gaps = sorted(windows[i + 1][0] - windows[i][1] for i in range(len(windows) - 1))
+    limit = gaps[len(windows) - MAX_ROOM_WINDOWS - 1]
+    joined: Starts = [windows[0]]
+    for lo, hi in windows[1:]:
+        if lo - joined[-1][1] <= limit:
+            joined[-1] = (joined[-1][0], hi)
+        else:
+            joined.append((lo, hi))
+    return joined
+
+
+def _engine(*, service: Service, location: Location, practitioners_qs, start_date: date, end_date: date,
+            step: timedelta, earliest: datetime, latest: datetime, ignore_pk: int | None) -> list[Slot]:
+    plan = _plan(service=service, location=location, practitioners_qs=practitioners_qs, start_date=start_date,
+                 end_date=end_date, earliest=earliest, latest=latest, ignore_pk=ignore_pk)
+    if not plan.stretches:
+        return []
+    rooms, room_ends = _room_starts(plan, ignore_pk)
+    tz, duration, location_id = location.tz, service.duration, location.pk
+    slots = []
+    for stretch in plan.stretches:
+        ranges = _intersect(stretch.starts, rooms, room_ends)
+        if ranges:
+            pk = stretch.practitioner_id
+            slots.extend(Slot(start, start + duration, pk, location_id)
+                         for start in _grid_starts(stretch, ranges, step, tz))
+    slots.sort(key=_slot_order)
+    return slots
+
+
+_slot_order = attrgetter("start", "end", "practitioner_id", "location_id")  # Slot's own order, compared in C
 
 
 def _bounds(*, staff: bool, now: datetime, clinic: ClinicSettings) -> tuple[datetime, datetime]:
     if staff:
         return now, now + timedelta(days=3650)
     return now + timedelta(hours=clinic.minimum_notice_hours), now + timedelta(days=clinic.booking_horizon_days)
-
-
-def _slots_for_day(ctx: _Context, practitioner: Practitioner, day: date, step: timedelta, earliest: datetime,
-                   latest: datetime) -> list[Slot]:
-    tz = ctx.location.tz
-    weekday = day.weekday()
-    length = ctx.service.duration + ctx.service.buffer
-    opening = _day_intervals(day, ctx.opening[weekday], tz) if ctx.opening else None
-    breaks = _Busy(_day_intervals(day, ctx.breaks.get((practitioner.pk, weekday), []), tz))
-    busy = ctx.busy[practitioner.pk]
-    off = ctx.off[practitioner.pk]
-    slots = []
-    for start_t, end_t in ctx.hours.get((practitioner.pk, weekday), []):
-        # Candidates step through wall-clock time from the interval's start, so slots read
-        # 09:00, 09:15, ... on every date, DST or not.
-        cursor = datetime.combine(day, start_t)
-        end_local = datetime.combine(day, end_t)
-        interval = _local_interval(day, start_t, end_t, tz)
-        if interval is None:
-            continue
-        while cursor < end_local:
-            start = local_to_utc(day, cursor.time(), tz)
-            cursor += step
-            if start is None or start < earliest or start > latest:
-                continue
-            blocked = start + length
-            if blocked > interval[1]:
-                break
-            if opening is not None and not _within(start, blocked, opening):
-                continue
-            if (breaks.overlaps(start, blocked) or busy.overlaps(start, blocked) or off.overlaps(start, blocked)
-                    or ctx.closed.overlaps(start, blocked)):
-                continue
-            if not any(not room.overlaps(start, blocked) for room in ctx.room_busy):
-                continue
-            slots.append(Slot(start, start + ctx.service.duration, practitioner.pk, ctx.location.pk))
-    return slots
 
 
 def bookable_practitioners(*, service: Service, location: Location):
@@ -258,27 +526,24 @@ def available_slots(
 
     ``practitioner=None`` means "any practitioner" (slots of every practitioner, sorted by time).
     ``staff=True`` lifts the online rules (minimum notice and horizon) but never allows overlap.
+    At most seven queries whatever the window or the number of bookings.
     """
-    now = now or timezone.now()
-    clinic = ClinicSettings.load()
-    tz = location.tz
+    return _slots(service=service, location=location, start_date=start_date, end_date=end_date,
+                  practitioner=practitioner, staff=staff, now=now or timezone.now(), clinic=ClinicSettings.load(),
+                  ignore_pk=ignore_appointment_pk)
+
+
+def _slots(*, service: Service, location: Location, start_date: date, end_date: date,
+           practitioner: Practitioner | None, staff: bool, now: datetime, clinic: ClinicSettings,
+           ignore_pk: int | None) -> list[Slot]:
+    """``available_slots`` with the clinic's settings already read."""
     earliest, latest = _bounds(staff=staff, now=now, clinic=clinic)
     qs = bookable_practitioners(service=service, location=location)
     if practitioner is not None:
         qs = qs.filter(pk=practitioner.pk)
-    window_lo = datetime.combine(start_date, time.min, tzinfo=tz) - timedelta(days=1)
-    window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
-    ctx = _load(service=service, location=location, practitioners_qs=qs, window_lo=window_lo,
-                window_hi=window_hi, ignore_pk=ignore_appointment_pk)
-    step = timedelta(minutes=clinic.slot_step_minutes)
-    slots: list[Slot] = []
-    day = start_date
-    while day <= end_date:
-        for p in ctx.practitioners:
-            slots.extend(_slots_for_day(ctx, p, day, step, earliest, latest))
-        day += timedelta(days=1)
-    slots.sort()
-    return slots
+    return _engine(service=service, location=location, practitioners_qs=qs, start_date=start_date,
+                   end_date=end_date, step=timedelta(minutes=clinic.slot_step_minutes), earliest=earliest,
+                   latest=latest, ignore_pk=ignore_pk)
 
 
 def first_per_start(slots: list[Slot]) -> list[Slot]:
@@ -305,17 +570,66 @@ def nearest_slots(*, service: Service, practitioner: Practitioner | None, locati
     return sorted(slots[:limit])
 
 
+@dataclass(frozen=True)
+class SlotCheck:
+    """One exact start checked in one read: why it cannot be booked (``problem``, in words for the user), and
+    whether someone holds it (``taken``: the practitioner is busy or every room is; only looked at when
+    there is no problem, else False)."""
+
+    problem: str | None
+    taken: bool
+
+
 def slot_problem(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
                  staff: bool = False, ignore_appointment_pk: int | None = None,
                  now: datetime | None = None) -> str | None:
     """Why this exact slot cannot be booked, in words for the user; None when it fits the schedule.
 
     Clashes with other appointments are not reported here: the write itself detects them
-    (``SlotTaken``) so that the message is the same whether we lost a race or not.
+    (``SlotTaken``) so that the message is the same whether we lost a race or not. So no booking is read:
+    at most four queries (settings, the practitioner's offer, the weekday's hours, time off).
     """
+    return _check(service=service, practitioner=practitioner, location=location, start=start, staff=staff,
+                  ignore_pk=ignore_appointment_pk, now=now, clashes=False).problem
+
+
+def slot_check(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
+               staff: bool = False, ignore_appointment_pk: int | None = None,
+               now: datetime | None = None) -> SlotCheck:
+    """``slot_problem`` and, when there is none, whether the start is still free (what the engine would
+    offer), in one read of at most five queries: the review page's whole question."""
+    return _check(service=service, practitioner=practitioner, location=location, start=start, staff=staff,
+                  ignore_pk=ignore_appointment_pk, now=now, clashes=True)
+
+
+def _check(*, service: Service, practitioner: Practitioner, location: Location, start: datetime, staff: bool,
+           ignore_pk: int | None, now: datetime | None, clashes: bool) -> SlotCheck:
     now = now or timezone.now()
     clinic = ClinicSettings.load()
-    tz = location.tz
+    problem = _rule_problem(service=service, practitioner=practitioner, location=location, start=start,
+                            staff=staff, now=now, clinic=clinic)
+    if problem:
+        return SlotCheck(problem, False)
+    offers, works, rooms = _offer(service=service, practitioner=practitioner, location=location)
+    if not practitioner.is_active or not offers:
+        return SlotCheck(f"{practitioner} does not offer {service.name}. Please choose another practitioner.", False)
+    if not works:
+        return SlotCheck(f"{practitioner} does not work at {location.name}.", False)
+    problem = _schedule_problem(service=service, practitioner=practitioner, location=location, start=start,
+                                staff=staff, clinic=clinic, has_rooms=rooms > 0)
+    if problem or not clashes:
+        return SlotCheck(problem, False)
+    blocked = start + service.duration + service.buffer
+    held = list(_active(start, blocked, ignore_pk)
+                .filter(Q(practitioner_id=practitioner.pk) | Q(room__location=location, room__is_active=True))
+                .values_list("practitioner_id", "room_id"))
+    busy_rooms = {room for _pk, room in held}
+    return SlotCheck(None, any(pk == practitioner.pk for pk, _room in held) or len(busy_rooms) >= rooms)
+
+
+def _rule_problem(*, service: Service, practitioner: Practitioner, location: Location, start: datetime, staff: bool,
+                  now: datetime, clinic: ClinicSettings) -> str | None:
+    """The online rules that need no query: past, notice, horizon, the service bookable."""
     if start <= now:
         return "That time is in the past. Please choose a time from the calendar."
     earliest, latest = _bounds(staff=staff, now=now, clinic=clinic)
@@ -326,28 +640,56 @@ def slot_problem(*, service: Service, practitioner: Practitioner, location: Loca
         return f"Online bookings open {clinic.booking_horizon_days} days ahead. Please choose an earlier date."
     if not service.is_active or (not staff and not service.bookable_online):
         return "This service cannot be booked online. Please call the clinic."
-    if not practitioner.is_active or not practitioner.services.filter(pk=service.pk).exists():
-        return f"{practitioner} does not offer {service.name}. Please choose another practitioner."
-    if not practitioner.locations.filter(pk=location.pk).exists():
-        return f"{practitioner} does not work at {location.name}."
+    return None
+
+
+def _offer(*, service: Service, practitioner: Practitioner, location: Location) -> tuple[bool, bool, int]:
+    """(Does the practitioner offer the service, work at the location, how many active rooms it has): one query."""
+    rooms = (Room.objects.filter(location_id=location.pk, is_active=True).order_by().values("location_id")
+             .annotate(n=Count("pk")).values("n"))
+    row = Practitioner.objects.filter(pk=practitioner.pk).values_list(
+        Exists(Practitioner.services.through.objects.filter(practitioner_id=OuterRef("pk"), service_id=service.pk)),
+        Exists(Practitioner.locations.through.objects.filter(practitioner_id=OuterRef("pk"),
+                                                             location_id=location.pk)),
+        Coalesce(Subquery(rooms), 0),
+    ).first()
+    return row if row is not None else (False, False, 0)
+
+
+def _schedule_problem(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
+                      staff: bool, clinic: ClinicSettings, has_rooms: bool) -> str | None:
+    """Whether the engine would offer this exact start, clashes aside (two queries); else why not, in words."""
+    tz = location.tz
     day = start.astimezone(tz).date()
-    ctx = _load(service=service, location=location,
-                practitioners_qs=Practitioner.objects.filter(pk=practitioner.pk),
-                window_lo=start - timedelta(days=1), window_hi=start + timedelta(days=1),
-                ignore_pk=ignore_appointment_pk)
-    # Offer this exact start only if the engine would (ignoring clashes, which the write reports).
-    ctx.busy = {practitioner.pk: _Busy([])}
-    ctx.room_busy = [_Busy([])] if ctx.room_busy else []
-    step = timedelta(minutes=1) if staff else timedelta(minutes=clinic.slot_step_minutes)
-    slots = _slots_for_day(ctx, practitioner, day, step, start, start)
-    if any(s.start == start for s in slots):
-        return None
-    if not ctx.room_busy:
-        return f"{location.name} has no treatment room set up."
+    weekday = day.weekday()
     blocked = start + service.duration + service.buffer
-    if ctx.closed.overlaps(start, blocked):
+    hours, opening, breaks = _weekly(location, Practitioner.objects.filter(pk=practitioner.pk), {weekday})
+    off, closed = False, False
+    offset = _day_offset(day, tz)
+    busy = _wall_intervals(day, breaks.get((practitioner.pk, weekday), []), tz, offset)
+    for pk, starts_at, ends_at in TimeOff.objects.filter(
+        Q(practitioner_id=practitioner.pk) | Q(practitioner=None, location=location)
+        | Q(practitioner=None, location=None),
+        starts_at__lt=blocked, ends_at__gt=start,
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
+        busy.append((starts_at, ends_at))
+        off, closed = off or pk is not None, closed or pk is None
+    busy.sort()
+    day_opening = None if opening is None else _wall_intervals(day, opening.get(weekday, []), tz, offset)
+    step = timedelta(minutes=1) if staff else timedelta(minutes=clinic.slot_step_minutes)
+    for start_t, end_t in hours.get((practitioner.pk, weekday), []):
+        lo, hi = _wall(day, start_t, tz, offset), _wall(day, end_t, tz, offset)
+        if hi <= lo:
+            continue
+        starts = _stretch_starts(lo, hi, day_opening, busy, blocked - start, [(start, start)])
+        stretch = _Stretch(practitioner.pk, day, start_t, end_t, lo, offset, starts)
+        if has_rooms and starts and _grid_starts(stretch, starts, step, tz):
+            return None
+    if not has_rooms:
+        return f"{location.name} has no treatment room set up."
+    if closed:
         return "The clinic is closed at that time. Please choose another date."
-    if ctx.off[practitioner.pk].overlaps(start, blocked):
+    if off:
         return (f"{practitioner} is away on {start.astimezone(tz):%A %d %B}. "
                 "Please choose another date or practitioner.")
     return (f"{practitioner} is not available for {service.name} at "
@@ -401,11 +743,14 @@ def course_plan(*, service: Service, practitioner: Practitioner, location: Locat
     if not days:
         return []
     tz = location.tz
-    slots = available_slots(service=service, location=location, practitioner=practitioner, now=now, staff=staff,
-                            start_date=days[0] - timedelta(days=3), end_date=days[-1] + timedelta(days=3))
+    now = now or timezone.now()
+    clinic = ClinicSettings.load()
+    slots = _slots(service=service, location=location, practitioner=practitioner, now=now, staff=staff,
+                   start_date=days[0] - timedelta(days=3), end_date=days[-1] + timedelta(days=3), clinic=clinic,
+                   ignore_pk=None)
     free = {s.start for s in slots}
-    horizon = ClinicSettings.load().booking_horizon_days
-    latest = (now or timezone.now()) + timedelta(days=horizon)
+    horizon = clinic.booking_horizon_days
+    latest = now + timedelta(days=horizon)
     course_days = set(days)
     plan = []
     for day in days:

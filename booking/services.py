@@ -2,7 +2,7 @@
 
 Concurrency: on PostgreSQL the exclusion constraints of migration 0002 are the guarantee and we
 turn their IntegrityError into ``SlotTaken``; every booking transaction first takes the locks of
-``_lock_for_booking`` (the client's row, advisory locks on the location and the practitioner), so
+``_lock_for_booking`` (the client's row, advisory locks on the location's and the practitioner's days), so
 two clashing inserts never wait for each other (a deadlock) and one client cannot be booked twice at
 once. On SQLite every ``atomic()`` block opens with ``BEGIN IMMEDIATE`` (settings: ``transaction_mode``),
 so the check-then-insert below runs with the database write lock held and two bookings cannot interleave.
@@ -10,13 +10,14 @@ so the check-then-insert below runs with the database write lock held and two bo
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clinic.core.models import ClinicSettings
@@ -117,29 +118,49 @@ def _event(appointment: Appointment, action: str, actor=None, **details) -> Appo
     return AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, details=details)
 
 
-# Key spaces of pg_advisory_xact_lock(kind, id). Taken in (kind, id) order: locations before practitioners.
+# Key spaces of pg_advisory_xact_lock(kind << 24 | UTC day number, id): a location's or a practitioner's day.
 _LOCK_LOCATION, _LOCK_PRACTITIONER = 1, 2
 
 
-def _lock_for_booking(*, client_id: int, location: Location, practitioner: Practitioner) -> None:
+def _lock_keys(*, location: Location, practitioner: Practitioner,
+               spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[int, int]]:
+    """The advisory lock keys of the UTC days the spans touch, for the location and the practitioner, sorted.
+
+    Two sessions that overlap share an instant, hence that instant's UTC day: two bookings that could clash
+    always share a key, while bookings on different days no longer wait for each other."""
+    days = {day for lo, hi in spans
+            for day in range(lo.astimezone(UTC).toordinal(), hi.astimezone(UTC).toordinal() + 1)}
+    return sorted({(kind << 24 | day, pk) for day in days
+                   for kind, pk in ((_LOCK_LOCATION, location.pk), (_LOCK_PRACTITIONER, practitioner.pk))})
+
+
+def _lock_for_booking(*, client_id: int, location: Location, practitioner: Practitioner,
+                      spans: Iterable[tuple[datetime, datetime]]) -> None:
     """First thing in every booking transaction: wait for the bookings that could clash with this one.
 
     - The client's row (FOR NO KEY UPDATE, which does not block rows that merely reference the client):
       two bookings for one client run one after the other, so both cannot pass the "client is free" check.
-    - PostgreSQL: advisory locks on the location (rooms belong to it) and the practitioner, held until
-      commit. PostgreSQL checks an exclusion constraint after inserting the row, so two simultaneous inserts
-      that clash in a room (or for a practitioner working at two locations) each wait for the other and one
-      dies with "deadlock detected". With these locks every insert the constraints could set against each
-      other is serialised; the constraints stay the guarantee.
+    - PostgreSQL: advisory locks on the location's days (rooms belong to it) and the practitioner's days that
+      ``spans`` (start, blocked until) touch, held until commit. PostgreSQL checks an exclusion constraint after
+      inserting the row, so two simultaneous inserts that clash in a room (or for a practitioner working at two
+      locations) each wait for the other and one dies with "deadlock detected". With these locks every insert
+      the constraints could set against each other is serialised; the constraints stay the guarantee. Locking
+      days, not whole locations, lets bookings on different days go ahead side by side.
 
-    Always in the same order (client row, location, practitioner), so two bookings never wait for each
-    other's locks. On SQLite ``BEGIN IMMEDIATE`` already serialises every write transaction.
+    Always in the same order (client row, then the keys sorted, locations before practitioners), so two
+    bookings never wait for each other's locks: one statement, whose subquery locks the client's row before the
+    outer select takes the advisory locks. On SQLite ``BEGIN IMMEDIATE`` already serialises every write
+    transaction: nothing to take.
     """
-    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=client_id).values_list("pk", flat=True))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for kind, pk in ((_LOCK_LOCATION, location.pk), (_LOCK_PRACTITIONER, practitioner.pk)):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, pk])
+    if connection.vendor != "postgresql":
+        return
+    keys = _lock_keys(location=location, practitioner=practitioner, spans=spans)
+    table = get_user_model()._meta.db_table
+    locks = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {locks} FROM (SELECT id FROM "{table}" WHERE id = %s FOR NO KEY UPDATE) AS client',  # noqa: S608
+            [value for key in keys for value in key] + [client_id])
 
 
 def _lost_race(exc: OperationalError) -> bool:
@@ -149,11 +170,6 @@ def _lost_race(exc: OperationalError) -> bool:
 
 def _overlapping(qs, start: datetime, blocked_until: datetime):
     return qs.filter(status__in=ACTIVE_STATUSES, starts_at__lt=blocked_until, blocked_until__gt=start)
-
-
-def _free_room(location: Location, start: datetime, blocked_until: datetime, exclude_pk=None) -> Room | None:
-    busy = _overlapping(Appointment.objects.exclude(pk=exclude_pk), start, blocked_until).values("room_id")
-    return location.rooms.filter(is_active=True).exclude(pk__in=busy).order_by("name").first()
 
 
 def _nearest_alternatives(*, service: Service, practitioner: Practitioner | None, location: Location,
@@ -189,6 +205,44 @@ def _client_overlap(*, client_id: int, starts_at: datetime, ends_at: datetime, i
                                        ends_at__gt=starts_at)
             .exclude(pk=ignore_pk).select_related("client", "service", "practitioner__user", "location")
             .order_by("starts_at").first())
+
+
+@dataclass(frozen=True)
+class _ClientHistory:
+    """The client's live sessions, read once (one query) for every rule of a booking that looks at them (first
+    visit, overlap, unverified holds) and for planning its messages."""
+
+    sessions: list[Appointment]
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def earlier(self) -> bool:
+        """A live session starts before the new one: it is not the client's first visit."""
+        return any(a.starts_at < self.starts_at for a in self.sessions)
+
+    @property
+    def overlapping(self) -> bool:
+        """A live session overlaps the new one's own time (the practitioner's clean-up buffer is not theirs)."""
+        return any(a.starts_at < self.ends_at and a.ends_at > self.starts_at for a in self.sessions)
+
+    @property
+    def pending(self) -> int:
+        """Sessions held until the client confirms their email address."""
+        return sum(a.status == AppointmentStatus.PENDING for a in self.sessions)
+
+    def booked_with(self, appointment: Appointment) -> list[Appointment]:
+        """The client's booked sessions once ``appointment`` is written (for the planner)."""
+        return [a for a in self.sessions if a.status == AppointmentStatus.BOOKED] + [appointment]
+
+
+def _client_history(*, client, starts_at: datetime, ends_at: datetime) -> _ClientHistory:
+    """One read of the client's live sessions instead of a query per rule; the rules that then need details
+    (the overlapping session, the first-visit wording) ask for them only when they apply."""
+    sessions = list(Appointment.objects.filter(client_id=client.pk, status__in=ACTIVE_STATUSES))
+    for session in sessions:
+        session.client = client  # the planner reads the client's choices through each session
+    return _ClientHistory(sessions=sessions, starts_at=starts_at, ends_at=ends_at)
 
 
 def _check_client_free(*, client_id: int, starts_at: datetime, ends_at: datetime, desk: bool,
@@ -237,26 +291,51 @@ def _check_screening(*, client, service: Service, starts_at: datetime, location:
     raise ScreeningBlocked(verdict.staff_message if desk else verdict.client_message, earliest=verdict.earliest)
 
 
+def _rooms_at(appointment: Appointment, *, room: Room | None, ignore_pk=None) -> list[Room]:
+    """The location's active rooms (and the chosen one) in name order, each marked ``busy`` when it is taken
+    during the appointment and ``practitioner_busy`` when the practitioner is: one query for both questions."""
+    start, until = appointment.starts_at, appointment.blocked_until
+    others = Appointment.objects.exclude(pk=ignore_pk)
+    in_room = _overlapping(others.filter(room=OuterRef("pk")), start, until)
+    practitioner = _overlapping(others.filter(practitioner=appointment.practitioner), start, until)
+    wanted = Q(location=appointment.location, is_active=True) | (Q(pk=room.pk) if room is not None else Q(pk=None))
+    return list(Room.objects.filter(wanted).annotate(busy=Exists(in_room), practitioner_busy=Exists(practitioner))
+                .order_by("name", "pk"))
+
+
+def _insert_guarded(appointment: Appointment) -> None:
+    """Save inside a savepoint where the database may refuse it: PostgreSQL's exclusion constraints raise after
+    the insert, and the savepoint keeps the outer transaction usable for another try. SQLite has no such
+    constraints and ``BEGIN IMMEDIATE`` holds the write lock since the checks, so a savepoint would only cost."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            appointment.save()
+    else:
+        appointment.save()
+
+
 def _save_with_room(appointment: Appointment, *, room: Room | None, ignore_pk=None) -> None:
     """Insert/update, picking a free room unless one was chosen; a lost race becomes SlotTaken."""
     for _attempt in range(3):
+        rooms = _rooms_at(appointment, room=room, ignore_pk=ignore_pk)
         # The practitioner first: when they are busy, "no room is free" would be the wrong reason.
-        practitioner_clash = _overlapping(
+        practitioner_busy = rooms[0].practitioner_busy if rooms else _overlapping(
             Appointment.objects.filter(practitioner=appointment.practitioner).exclude(pk=ignore_pk),
             appointment.starts_at, appointment.blocked_until).exists()
-        if practitioner_clash:
+        if practitioner_busy:
             raise SlotTaken()
-        chosen = room or _free_room(appointment.location, appointment.starts_at, appointment.blocked_until,
-                                    exclude_pk=ignore_pk)
-        if chosen is None:
-            raise SlotTaken("Sorry, no treatment room is free at that time. Please choose another time.")
-        if room is not None and _overlapping(Appointment.objects.filter(room=room).exclude(pk=ignore_pk),
-                                             appointment.starts_at, appointment.blocked_until).exists():
-            raise SlotTaken("Sorry, that time was just taken in that room. Please choose another time or room.")
+        if room is None:
+            chosen = next((r for r in rooms if not r.busy and r.location_id == appointment.location_id
+                           and r.is_active), None)
+            if chosen is None:
+                raise SlotTaken("Sorry, no treatment room is free at that time. Please choose another time.")
+        else:
+            chosen = room
+            if any(r.pk == room.pk and r.busy for r in rooms):
+                raise SlotTaken("Sorry, that time was just taken in that room. Please choose another time or room.")
         appointment.room = chosen
         try:
-            with transaction.atomic():  # savepoint: a failed insert leaves the outer transaction usable
-                appointment.save()
+            _insert_guarded(appointment)
             return
         except IntegrityError as exc:
             if _constraint_name(exc) == ROOM_CONSTRAINT and room is None:
@@ -306,36 +385,40 @@ def appointment_book(
     blocked_until = ends_at + service.buffer
     try:
         with transaction.atomic():
-            _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner)
+            _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner,
+                              spans=[(starts_at, blocked_until)])
             _check_bookable(service=service, practitioner=practitioner, location=location, start=starts_at,
                             staff=staff)
-            problem = selectors.client_service_problem(client=client, service=service, staff=staff,
-                                                       starts_at=starts_at)
+            history = _client_history(client=client, starts_at=starts_at, ends_at=ends_at)
+            # The first-visit rules only speak when no live session comes before this one.
+            problem = None if history.earlier else selectors.client_service_problem(
+                client=client, service=service, staff=staff, starts_at=starts_at)
             if problem:
                 raise BookingError(problem)
             screened = _check_screening(client=client, service=service, starts_at=starts_at, location=location,
                                         staff=staff, desk=desk)
             # The clinic's own offer (waitlist) was made knowingly; only a booking at the desk asks again.
             overridden = _check_first_visit(client=client, service=service, starts_at=starts_at,
-                                            overrides=overrides) if desk else {}
-            overridden |= _check_client_free(client_id=client.pk, starts_at=starts_at, ends_at=ends_at, desk=desk,
-                                             overrides=overrides if desk else ())
-            is_first = not Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists()
+                                            overrides=overrides) if desk and not history.earlier else {}
+            if history.overlapping:
+                overridden |= _check_client_free(client_id=client.pk, starts_at=starts_at, ends_at=ends_at,
+                                                 desk=desk, overrides=overrides if desk else ())
             status = AppointmentStatus.BOOKED
             if not staff and not client.email_verified:
-                _check_unverified_limit(client=client, adding=1)
+                _check_unverified_limit(client=client, adding=1, held=history.pending)
                 status = AppointmentStatus.PENDING  # held; confirmed when the email is verified
             appointment = Appointment(
                 client=client, practitioner=practitioner, service=service, location=location,
                 starts_at=starts_at, ends_at=ends_at, blocked_until=blocked_until,
-                status=status, booked_via=via, is_first_visit=is_first, course=course,
+                status=status, booked_via=via, is_first_visit=not history.sessions, course=course,
                 created_by=actor or client, desk_note=desk_note,
             )
             _save_with_room(appointment, room=room)
             _event(appointment, "booked", actor or client, via=via, starts_at=starts_at.isoformat(),
                    **({"overrides": overridden} if overridden else {}), **screened)
             if status == AppointmentStatus.BOOKED:
-                notifications.appointment_messages_booked(appointment, plan=course is None)
+                notifications.appointment_messages_booked(appointment, plan=course is None,
+                                                          booked=history.booked_with(appointment))
     except SlotTaken as exc:
         exc.alternatives = _nearest_alternatives(service=service, practitioner=practitioner, location=location,
                                                  around=starts_at, staff=staff)
@@ -347,11 +430,12 @@ UNVERIFIED_LIMIT_MESSAGE = ("Please confirm your email address before booking mo
                             "emailed you, or ask for a new one under My details.")
 
 
-def _check_unverified_limit(*, client, adding: int) -> None:
+def _check_unverified_limit(*, client, adding: int, held: int | None = None) -> None:
     """Until a client confirms their email, they may hold only ``UNVERIFIED_MAX_PENDING`` sessions: otherwise
     one made-up address could hold a small clinic's diary. Called under the client's row lock
-    (``_lock_for_booking``), so two tabs cannot both take the last place."""
-    held = Appointment.objects.filter(client=client, status=AppointmentStatus.PENDING).count()
+    (``_lock_for_booking``), so two tabs cannot both take the last place. ``held``: the count, if known."""
+    if held is None:
+        held = Appointment.objects.filter(client=client, status=AppointmentStatus.PENDING).count()
     if held + adding > settings.UNVERIFIED_MAX_PENDING:
         raise BookingError(UNVERIFIED_LIMIT_MESSAGE)
 
@@ -385,8 +469,9 @@ def appointment_reschedule(
            "room": appointment.room_id}
     try:
         with transaction.atomic():
+            length = appointment.service.duration + appointment.service.buffer
             _lock_for_booking(client_id=appointment.client_id, location=appointment.location,
-                              practitioner=practitioner)
+                              practitioner=practitioner, spans=[(starts_at, starts_at + length)])
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != appointment.status:
                 raise BookingError("This appointment was changed by someone else. Please reload.")
@@ -450,7 +535,9 @@ def course_book(
         raise BookingError("Two sessions of the course are at the same time. Please choose another time.")
     starts = sorted(starts)
     with transaction.atomic():
-        _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner)
+        length = service.duration + service.buffer
+        _lock_for_booking(client_id=client.pk, location=location, practitioner=practitioner,
+                          spans=[(start, start + length) for start in starts])
         if via not in STAFF_CHANNELS and not client.email_verified:
             _check_unverified_limit(client=client, adding=len(starts))  # the whole course, before any date
         course = Course.objects.create(client=client, service=service, practitioner=practitioner,

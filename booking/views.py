@@ -92,6 +92,10 @@ class SlotView:
     end: datetime  # local
     url: str
     practitioner: Practitioner | None = None
+    # Formatted once here: a week holds a hundred times, and template filters cost far more than f-strings.
+    label: str = ""  # "09:15"
+    iso: str = ""  # "2026-03-09T09:15:00-04:00", as the ``date:"c"`` filter writes it
+    with_whom: str = ""  # the practitioner's name for "first available"
 
 
 @dataclass
@@ -113,8 +117,14 @@ class MonthCell:
 def _slot_views(slots: list[Slot], location: Location, url: Callable[[Slot], str],
                 practitioners: dict[int, Practitioner]) -> list[SlotView]:
     tz = location.tz
-    return [SlotView(start=s.start.astimezone(tz), end=s.end.astimezone(tz), url=url(s),
-                     practitioner=practitioners.get(s.practitioner_id)) for s in slots]
+    names = {pk: str(p) for pk, p in practitioners.items()}
+    views = []
+    for s in slots:
+        start = s.start.astimezone(tz)
+        views.append(SlotView(start=start, end=s.end.astimezone(tz), url=url(s),
+                              practitioner=practitioners.get(s.practitioner_id), label=f"{start:%H:%M}",
+                              iso=start.isoformat(), with_whom=names.get(s.practitioner_id, "")))
+    return views
 
 
 def _screening_floor(request, *, service: Service, location: Location) -> tuple[date | None, str]:
@@ -196,11 +206,24 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
     }
 
 
-def _review_url(service: Service, slot: Slot, *, any_practitioner: bool) -> str:
-    query = {"practitioner": slot.practitioner_id, "location": slot.location_id, "start": format_start(slot.start)}
-    if any_practitioner:
-        query["any"] = "1"
-    return f"{reverse('booking:review', args=[service.slug])}?{urlencode(query)}"
+def _review_urls(service: Service, *, any_practitioner: bool) -> Callable[[Slot], str]:
+    """The review link of each slot; the route is reversed once for a whole week of them, not per slot."""
+    base = reverse("booking:review", args=[service.slug])
+    tail = "&any=1" if any_practitioner else ""
+
+    def url(slot: Slot) -> str:
+        query = {"practitioner": slot.practitioner_id, "location": slot.location_id, "start": format_start(slot.start)}
+        return f"{base}?{urlencode(query)}{tail}"
+
+    return url
+
+
+def _page_urls(base: str, **query) -> Callable[[date], str]:
+    """The link to the week (and month) of a date: ``base`` reversed once for the month's cells."""
+    def url(day: date) -> str:
+        return f"{base}?{urlencode({**query, 'week': day.isoformat()})}"
+
+    return url
 
 
 # --- the journey -----------------------------------------------------------------------------------
@@ -245,14 +268,11 @@ def times(request, slug: str):
             pk=wanted if wanted.isdigit() else 0)
     any_practitioner = practitioner is None
 
-    def page_url(day: date) -> str:
-        query = {"location": location.pk, "practitioner": wanted if practitioner else ANY,
-                 "week": day.isoformat()}
-        return f"{reverse('booking:times', args=[slug])}?{urlencode(query)}"
-
+    page_url = _page_urls(reverse("booking:times", args=[slug]), location=location.pk,
+                          practitioner=wanted if practitioner else ANY)
     not_before, screening_message = _screening_floor(request, service=service, location=location)
     context = _week(request, service=service, location=location, practitioner=practitioner,
-                    slot_url=lambda s: _review_url(service, s, any_practitioner=any_practitioner),
+                    slot_url=_review_urls(service, any_practitioner=any_practitioner),
                     page_url=page_url, not_before=not_before)
     context.update({"service": service, "practitioner": practitioner, "locations": locations,
                     "any_practitioner": any_practitioner, "screening_message": screening_message})
@@ -263,16 +283,7 @@ def _nearest(*, service: Service, practitioner: Practitioner | None, location: L
              any_practitioner: bool) -> list[SlotView]:
     slots = selectors.nearest_slots(service=service, location=location, around=around,
                                     practitioner=None if any_practitioner else practitioner)
-    return _slot_views(slots, location, lambda s: _review_url(service, s, any_practitioner=any_practitioner), {})
-
-
-def _still_free(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
-                ignore_appointment_pk: int | None = None) -> bool:
-    """Whether the engine still offers this exact start (someone may have booked it since the page loaded)."""
-    day = _local(start, location).date()
-    return any(s.start == start for s in selectors.available_slots(
-        service=service, location=location, practitioner=practitioner, start_date=day, end_date=day,
-        ignore_appointment_pk=ignore_appointment_pk))
+    return _slot_views(slots, location, _review_urls(service, any_practitioner=any_practitioner), {})
 
 
 TAKEN_MESSAGE = ("Sorry, that time was just taken by someone else. Here are the nearest free times; "
@@ -305,14 +316,16 @@ def review(request, slug: str):
     })
     if request.method == "POST":
         return _confirm(request, context)
-    problem = selectors.slot_problem(service=service, practitioner=practitioner, location=location, start=start_at)
+    # One read answers both "may this time be booked" and "is it still free".
+    check = selectors.slot_check(service=service, practitioner=practitioner, location=location, start=start_at)
+    problem = check.problem
     if problem is None and context["can_book"]:
         problem = selectors.client_service_problem(client=request.user, service=service, starts_at=start_at) \
             or _screening_problem(request.user, service=service, location=location, start=start_at)
         context["client_problem"] = problem is not None
     if problem:
         context["error"] = problem
-    elif not _still_free(service=service, practitioner=practitioner, location=location, start=start_at):
+    elif check.taken:
         context.update(taken=True, error=TAKEN_MESSAGE, alternatives=_nearest(
             service=service, practitioner=practitioner, location=location, around=start_at,
             any_practitioner=any_practitioner))
@@ -342,8 +355,8 @@ def _confirm(request, context: dict):
             context["alternatives"] = _nearest(service=service, practitioner=None, location=location,
                                                around=start_at, any_practitioner=True)
         else:
-            context["alternatives"] = _slot_views(
-                exc.alternatives, location, lambda s: _review_url(service, s, any_practitioner=False), {})
+            context["alternatives"] = _slot_views(exc.alternatives, location,
+                                                  _review_urls(service, any_practitioner=False), {})
         return render(request, "booking/review.html", context)
     except services.BookingError as exc:
         context["error"] = exc.message
@@ -429,9 +442,7 @@ def reschedule(request, pk: int):
         return refused
     confirm_url = reverse("booking:reschedule_confirm", args=[pk])
 
-    def page_url(day: date) -> str:
-        return f"{reverse('booking:reschedule', args=[pk])}?{urlencode({'week': day.isoformat()})}"
-
+    page_url = _page_urls(reverse("booking:reschedule", args=[pk]))
     not_before, screening_message = _screening_floor(request, service=appointment.service,
                                                      location=appointment.location)
     context = _week(request, service=appointment.service, location=appointment.location,
@@ -478,13 +489,13 @@ def reschedule_confirm(request, pk: int):
             return render(request, "booking/reschedule_confirm.html", context)
         messages.success(request, f"Your session is now on {_local(new_start, location):%A %-d %B at %H:%M}.")
         return redirect("booking:booked", pk=appointment.pk)
-    problem = selectors.slot_problem(service=appointment.service, practitioner=appointment.practitioner,
-                                     location=location, start=new_start, ignore_appointment_pk=appointment.pk) \
-        or _screening_problem(request.user, service=appointment.service, location=location, start=new_start)
+    check = selectors.slot_check(service=appointment.service, practitioner=appointment.practitioner,
+                                 location=location, start=new_start, ignore_appointment_pk=appointment.pk)
+    problem = check.problem or _screening_problem(request.user, service=appointment.service, location=location,
+                                                  start=new_start)
     if problem:
         context["error"] = problem
-    elif not _still_free(service=appointment.service, practitioner=appointment.practitioner, location=location,
-                         start=new_start, ignore_appointment_pk=appointment.pk):
+    elif check.taken:
         context["error"] = "Sorry, that time was just taken by someone else. Here are the nearest free times."
         context["alternatives"] = _slot_views(selectors.nearest_slots(
             service=appointment.service, practitioner=appointment.practitioner, location=location,

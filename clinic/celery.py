@@ -15,14 +15,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Hands due messages (reminders, retries, anything whose on-commit send was lost) to workers:
-    # see clinic.notifications.services for why this polls instead of scheduling ETA tasks. Each run
-    # is safe alongside another; ``expires`` drops runs queued while no worker was up, since the
-    # next run does the same work.
+    # Hands due messages (reminders, retries, anything whose on-commit send was lost) to workers and
+    # recovers claims of killed workers: see clinic.notifications.services for why this polls instead of
+    # scheduling ETA tasks. Every 30 s, so a claim past its 60-s lease is recovered within 90 s; a backlog
+    # does not wait for it (each finished batch hands out the next). Each run is safe alongside another;
+    # ``expires`` drops runs queued while no worker was up, since the next run does the same work.
     "notifications-dispatch": {
         "task": "clinic.notifications.tasks.dispatch_messages",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
     "booking-release-unconfirmed": {"task": "booking.tasks.release_unconfirmed_bookings", "schedule": 900.0},
     # Lapses waitlist offers past their time and offers those openings to the next in line (idempotent).

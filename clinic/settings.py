@@ -115,6 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # Behind PgBouncer in transaction pooling mode a server-side cursor (``QuerySet.iterator()``) may outlive the
+    # transaction its server connection was lent for: DB_PGBOUNCER=1 turns them off (docs/performance.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool("DB_PGBOUNCER", "0")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # With DEBUG off, SQLite (no exclusion constraints against double booking, no append-only audit trigger) and the
 # filesystem broker are refused by ``check --deploy`` unless this says they were chosen on purpose (a one-room
@@ -230,7 +234,8 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
-# Bounds one SMTP conversation: clinic.notifications presumes a worker dead after 10 minutes (LEASE).
+# Bounds each step of an SMTP conversation: a sending worker renews its claims every 10 s between messages,
+# and clinic.notifications presumes it dead after 60 s without (LEASE), so keep this well under 50 s.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Lotus Facial Acupuncture <hello@clinic.example>")
 

@@ -47,6 +47,20 @@ def default_location(location_id: str | int | None = None) -> Location | None:
     return qs.first()
 
 
+def active_locations() -> list[Location]:
+    """Every active location, as ``default_location`` orders them (for a page listing them anyway)."""
+    return list(Location.objects.filter(is_active=True).order_by("name", "pk"))
+
+
+def pick_location(locations: list[Location], location_id: str | int | None = None) -> Location | None:
+    """``default_location`` among ``active_locations()`` already read: a page that lists them saves a query."""
+    try:
+        wanted = int(location_id) if location_id else None
+    except (TypeError, ValueError):
+        wanted = None
+    return next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
+
+
 # --- Client directory ---------------------------------------------------------------------------
 
 def client_search(*, query: str, limit: int = SEARCH_LIMIT):
@@ -103,12 +117,21 @@ def client_summary(*, client: User, now: datetime | None = None) -> ClientSummar
 
 # --- Day sheet ----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SheetRow:
-    appointment: Appointment
+    """One line of the printed sheet, as plain values (a day holds dozens; model instances cost more than
+    the page)."""
+
     local_start: datetime
     local_end: datetime
     intake: object | None
+    client_name: str
+    phone: str
+    is_first_visit: bool
+    service_name: str
+    room_name: str
+    status: str  # in words
+    desk_note: str
 
 
 @dataclass
@@ -118,27 +141,36 @@ class SheetSection:
     working: bool
 
 
+SHEET_FIELDS = ("practitioner_id", "client_id", "starts_at", "ends_at", "status", "is_first_visit", "desk_note",
+                "client__first_name", "client__last_name", "client__phone", "service__name", "room__name")
+
+
 def day_sheet(*, location: Location, day: date) -> list[SheetSection]:
     """Each practitioner's sessions on a local date, with intake status: one section each."""
     tz = location.tz
     lo, hi = wall_to_utc(day, 0, tz), wall_to_utc(day, 24 * 60, tz)
     appointments = list(
         Appointment.objects.filter(location=location, status__in=ACTIVE_STATUSES, starts_at__gte=lo, starts_at__lt=hi)
-        .exclude(status=AppointmentStatus.PENDING)
-        .select_related("client", "service", "practitioner__user", "room").order_by("starts_at"))
+        .exclude(status=AppointmentStatus.PENDING).order_by("starts_at").values_list(*SHEET_FIELDS))
     practitioners = list(Practitioner.objects.filter(is_active=True, locations=location).select_related("user"))
     working = set(WorkingHours.objects.filter(location=location, weekday=day.weekday())
                   .values_list("practitioner_id", flat=True))
-    statuses = intake_statuses(client_ids=sorted({a.client_id for a in appointments}), on_date=day)
+    statuses = intake_statuses(client_ids=sorted({values[1] for values in appointments}), on_date=day)
+    words = dict(AppointmentStatus.choices)
     rows = defaultdict(list)
-    for a in appointments:
-        rows[a.practitioner_id].append(SheetRow(a, a.starts_at.astimezone(tz), a.ends_at.astimezone(tz),
-                                                statuses.get(a.client_id)))
+    for (practitioner_id, client_id, starts_at, ends_at, status, first_visit, note, first, last, phone, service,
+         room) in appointments:
+        rows[practitioner_id].append(SheetRow(
+            local_start=starts_at.astimezone(tz), local_end=ends_at.astimezone(tz),
+            intake=statuses.get(client_id), client_name=f"{first} {last}".strip(), phone=phone,
+            is_first_visit=first_visit, service_name=service, room_name=room, status=str(words[status]),
+            desk_note=note))
     known = {p.pk for p in practitioners}
-    # Someone no longer linked to this location may still have sessions here that day.
-    extra = {a.practitioner_id: a.practitioner for a in appointments if a.practitioner_id not in known}
-    return [SheetSection(p, rows[p.pk], p.pk in working) for p in [*practitioners, *extra.values()]
-            if rows[p.pk] or p.pk in working]
+    # Someone no longer linked to this location may still have sessions here that day (read only then).
+    extra = set(rows) - known
+    if extra:
+        practitioners += Practitioner.objects.filter(pk__in=extra).select_related("user")
+    return [SheetSection(p, rows[p.pk], p.pk in working) for p in practitioners if rows[p.pk] or p.pk in working]
 
 
 # --- Appointment history ------------------------------------------------------------------------

@@ -192,10 +192,20 @@ def _with_open_health_check(appointment_ids: list[int]) -> set[int]:
 
 def screening_verdict(*, client, service, day: date, appointment=None) -> Verdict:
     """The gate for one session of ``service`` for ``client`` on the local date ``day`` (``appointment``: an
-    existing session, whose own health check counts too). Four or five queries."""
+    existing session, whose own health check counts too).
+
+    Asked on every booking, so it reads only what can matter: one query for a client without a questionnaire
+    (nothing to screen), three with one, and a practitioner's approvals only for a date the gate blocks."""
     extra = _health_check(appointment) if appointment is not None and appointment.pk else []
-    return _judge(intake=_intakes({client.pk}).get(client.pk), service=service, day=day,
-                  waits=IntakeSettings.load(), extra=extra, overrides=_overrides({client.pk}, {day})[client.pk])
+    intake = _intakes({client.pk}).get(client.pk)
+    if intake is None and not extra:
+        return Verdict(day=day, earliest=day)  # what _judge says of no flags at all
+    waits = IntakeSettings.load()
+    verdict = _judge(intake=intake, service=service, day=day, waits=waits, extra=extra, overrides=[])
+    if verdict.blocked:  # only then can an approval for the date change the answer
+        verdict = _judge(intake=intake, service=service, day=day, waits=waits, extra=extra,
+                         overrides=_overrides({client.pk}, {day})[client.pk])
+    return verdict
 
 
 def screening_verdicts(*, appointments: Iterable) -> dict[int, Verdict]:

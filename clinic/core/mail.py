@@ -14,7 +14,7 @@ class OutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
         from .models import OutboxEmail
 
-        sent = 0
+        rows = []
         for message in email_messages:
             html = ""
             for content, mimetype in getattr(message, "alternatives", []) or []:
@@ -30,10 +30,11 @@ class OutboxEmailBackend(BaseEmailBackend):
                 if isinstance(content, bytes):
                     content = content.decode("utf-8", errors="replace")
                 attachments.append({"filename": filename, "mimetype": mimetype, "content": content})
-            OutboxEmail.objects.create(
+            rows.append(OutboxEmail(
                 from_email=message.from_email, to=", ".join(message.to + message.cc + message.bcc),
                 subject=message.subject, body=message.body, html_body=html, attachments=attachments,
                 sensitive=message.extra_headers.get(SENSITIVE_HEADER) == "1",
-            )
-            sent += 1
-        return sent
+            ))
+        # One INSERT for a whole batch (the dispatcher hands a batch of messages over in one call).
+        OutboxEmail.objects.bulk_create(rows)
+        return len(rows)

@@ -12,18 +12,20 @@ from .models import ClinicSettings
 
 
 class ClinicTimezoneMiddleware:
-    """Loads the clinic settings once per request and shows times in the clinic's zone."""
+    """Loads the clinic settings once per request (every ``ClinicSettings.load()`` during the request returns
+    ``request.clinic``, no query) and shows times in the clinic's zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.clinic = ClinicSettings.load()
-        timezone.activate(request.clinic.tz)
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
+        with ClinicSettings.loaded_once() as clinic:
+            request.clinic = clinic
+            timezone.activate(clinic.tz)
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()
 
 
 class NoStoreMiddleware:

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +32,10 @@ def validate_reminder_hours(value: str) -> None:
         raise ValidationError(_("At most 4 reminders per session."))
     if any(h < 1 or h > 24 * 14 for h in hours):
         raise ValidationError(_("Each reminder must be between 1 and 336 hours (14 days) before the session."))
+
+
+# The settings row a request (or task) already read: see ``ClinicSettings.loaded_once``.
+_memo: ContextVar[ClinicSettings | None] = ContextVar("clinic_settings", default=None)
 
 
 class ClinicalAccess(models.TextChoices):
@@ -107,10 +114,34 @@ class ClinicSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        if _memo.get() is not None:
+            _memo.set(self)  # later reads in this request see what was saved
+
     @classmethod
     def load(cls) -> ClinicSettings:
+        """The settings row; inside ``loaded_once`` the one already read (no query)."""
+        memo = _memo.get()
+        if memo is not None:
+            return memo
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    @classmethod
+    @contextmanager
+    def loaded_once(cls) -> Iterator[ClinicSettings]:
+        """Read the row once for a whole request or task: every ``load()`` inside returns that instance.
+
+        A booking asks for the settings in the view, the engine, the rules and the planner; one read is enough
+        as a request sees one version of them. Saving the row inside keeps the memo current; leaving the block
+        forgets it, so the next request reads the row again (a manager's change shows on the next page)."""
+        settings = cls.load()
+        token = _memo.set(settings)
+        try:
+            yield settings
+        finally:
+            _memo.reset(token)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -48,12 +48,20 @@ def _check_broker() -> dict | None:
 
 
 def _check_messages() -> dict:
-    """Messages due for a while and still waiting mean no beat or no worker is running: reminders would
-    silently never go. (Failed sends are retried with a later due time, so they do not count here.)"""
-    from clinic.notifications.services import messages_overdue
+    """Messages due for a while and still waiting mean no beat or no worker is running; claims past their lease
+    that nobody recovered mean the same, or workers that keep dying mid-send: reminders would silently never go.
+    (Failed sends are retried with a later due time, so they do not count here.)"""
+    from clinic.notifications.services import LEASE, OVERDUE_AFTER, messages_health
 
-    overdue = messages_overdue()
-    return {"ok": overdue == 0, "overdue": overdue}
+    health = messages_health()
+    reasons = []
+    if health["overdue"]:
+        reasons.append(f"{health['overdue']} messages are still waiting more than {OVERDUE_AFTER.seconds // 60} "
+                       f"minutes after they were due: is the beat (or any worker) running?")
+    if health["stalled"]:
+        reasons.append(f"{health['stalled']} messages are claimed by a worker that has not been heard from in "
+                       f"over {LEASE.seconds} seconds, and nobody has taken them over: is the beat running?")
+    return {"ok": not reasons, **health} | ({"reason": " ".join(reasons)} if reasons else {})
 
 
 def favicon(request):

@@ -4,13 +4,19 @@ Each app registers a builder for the kinds it owns in its ``AppConfig.ready`` (b
 messages; intake: questionnaire requests and course check-ins; frontdesk: waitlist offers). A builder
 renders the message from the database *as it is when the message is sent*, and raises ``NotNeeded``
 when the message no longer makes sense (the session moved, the intake was filled in).
+
+A worker sends messages in batches (``services.messages_send``). Inside ``sending(batch)`` a builder may load
+what it needs for the whole batch at once with ``batch_memo`` and ``batch_of``: one query for the batch's
+sessions instead of one per message. Outside a batch (a single send, a preview) the same code loads just its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from .models import Message
@@ -64,6 +70,42 @@ def on_tick(hook: TickHook) -> TickHook:
 
 def tick_hooks() -> list[TickHook]:
     return list(_tick_hooks)
+
+
+@dataclass
+class _Batch:
+    messages: list[Message]
+    memo: dict[str, object] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("notifications_batch", default=None)
+T = TypeVar("T")
+
+
+@contextmanager
+def sending(messages: list[Message]) -> Iterator[None]:
+    """Builders called inside share one ``batch_memo`` for ``messages``: what is loaded once serves them all."""
+    token = _batch.set(_Batch(list(messages)))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def batch_of(message: Message) -> list[Message]:
+    """The messages sent together with ``message`` (itself included); just ``message`` outside a batch."""
+    batch = _batch.get()
+    return batch.messages if batch is not None else [message]
+
+
+def batch_memo(key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per batch under ``key`` (every time outside a batch, where nothing is shared)."""
+    batch = _batch.get()
+    if batch is None:
+        return compute()
+    if key not in batch.memo:
+        batch.memo[key] = compute()
+    return batch.memo[key]  # type: ignore[return-value]
 
 
 def builder_for(kind: str) -> Builder:

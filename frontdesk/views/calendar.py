@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import AppointmentStatus, Location
+from booking.models import Location
 from clinic.accounts.permissions import Cap, has_cap, require
-from intake.selectors import intake_badges
 
 from ..forms import parse_date
 from ..grid import PRACTITIONERS, ROOMS, calendar_grid
+from ..selectors import active_locations, default_location, pick_location
 from ..selectors import day_sheet as day_sheet_selector
-from ..selectors import default_location
 from .common import is_htmx
 
 
@@ -84,43 +83,6 @@ class CalendarParams:
         return f"{reverse('frontdesk:calendar')}?{self.query(**changes)}"
 
 
-STATUS_BADGE = {
-    AppointmentStatus.PENDING: "secondary", AppointmentStatus.ARRIVED: "warning",
-    AppointmentStatus.IN_TREATMENT: "primary", AppointmentStatus.COMPLETED: "success",
-    AppointmentStatus.NO_SHOW: "danger", AppointmentStatus.CANCELLED: "secondary",
-}
-MOVABLE = (AppointmentStatus.BOOKED, AppointmentStatus.PENDING)
-
-
-def _decorate(grid, *, can_manage: bool, back: str) -> None:
-    """Everything a block shows, as plain strings: a week holds hundreds of blocks, and one lookup per
-    value keeps the template fast (see bench/front_desk_calendar.py)."""
-    detail = reverse("frontdesk:appointment", args=[0]).replace("/0/", "/{}/")
-    move = reverse("frontdesk:appointment_move", args=[0]).replace("/0/", "/{}/")
-    labels = dict(AppointmentStatus.choices)
-    day_view = grid.view == "day"
-    for column in grid.columns:
-        for b in column.blocks:
-            a = b.appointment
-            start, end = b.local_start.strftime("%H:%M"), b.local_end.strftime("%H:%M")
-            b.url = detail.format(a.pk)
-            b.panel_url = f"{b.url}?panel=1&next={back}"
-            b.move_url = move.format(a.pk) if can_manage and column.practitioner_id and a.status in MOVABLE else ""
-            b.time_label = f"{start}–{end}" if day_view else start
-            b.status_label = str(labels[a.status]) if a.status != AppointmentStatus.BOOKED else ""
-            b.status_css = STATUS_BADGE.get(a.status, "secondary")
-            b.client_name = a.client.full_name
-            # The move dialog's "from", e.g. "Wed 2 Dec, 10:00 with Ana Torres".
-            b.from_label = f"{b.local_start:%a} {b.local_start.day} {b.local_start:%b, %H:%M} with {a.practitioner}"
-            where = str(a.practitioner) if grid.mode == ROOMS else a.room.name
-            b.detail_line = f"{a.service.name} · {where}"
-            b.title = f"{start}–{end} {b.client_name} · {a.service.name} · {a.practitioner} · {a.room.name} · " \
-                      f"{labels[a.status]}"
-            # The intake's badges in one vocabulary, day or week: each block's status is judged on its own date.
-            b.badges = ([("info", "1st visit")] if a.is_first_visit else []) + intake_badges(b.intake) + \
-                ([("danger", "Late cancel")] if a.late_cancellation else [])
-
-
 # What the desk chose stays chosen (per user, in the session) until changed: view, grouping, filters and
 # the week's practitioner. The date is not remembered: the calendar opens on today.
 STICKY = ("view", "mode", "p", "r", "cancelled", "wp")
@@ -149,8 +111,8 @@ def _remember(request, params: CalendarParams) -> None:
 
 @require(Cap.VIEW_CALENDAR)
 def calendar(request):
-    locations = list(Location.objects.filter(is_active=True).order_by("name", "pk"))
-    location = default_location(request.GET.get("location"))
+    locations = active_locations()
+    location = pick_location(locations, request.GET.get("location"))
     if location is None:
         return render(request, "frontdesk/calendar.html", {"locations": locations, "grid": None})
     query, chose_view = _sticky_query(request)
@@ -167,7 +129,6 @@ def calendar(request):
     _remember(request, params)
     today = timezone.localdate(timezone=location.tz)
     can_manage = has_cap(request.user, Cap.MANAGE_APPOINTMENTS)
-    _decorate(grid, can_manage=can_manage, back=quote(params.url()))
     context = {
         "locations": locations, "location": location, "grid": grid, "params": params, "today": today,
         "can_manage": can_manage,

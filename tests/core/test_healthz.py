@@ -35,9 +35,11 @@ def test_messages_left_waiting_mean_the_beat_or_worker_is_down(client, settings)
     from tests.factories import ClientFactory
 
     settings.REDIS_URL = ""
-    assert client.get("/healthz").json()["checks"]["messages"] == {"ok": True, "overdue": 0}
+    assert client.get("/healthz").json()["checks"]["messages"] == {"ok": True, "overdue": 0, "stalled": 0}
     Message.objects.create(key="late", kind="reminder", recipient=ClientFactory(),
                            due_at=timezone.now() - timedelta(minutes=11))
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"]["messages"] == {"ok": False, "overdue": 1}
+    check = response.json()["checks"]["messages"]
+    assert (check["ok"], check["overdue"], check["stalled"]) == (False, 1, 0)
+    assert check["reason"].startswith("1 messages are still waiting more than 10 minutes after they were due")

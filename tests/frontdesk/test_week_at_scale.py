@@ -20,6 +20,8 @@ URL = reverse("frontdesk:calendar")
 MONDAY = at(2026, 3, 2, 10, 0)  # Monday 2 March 2026, 10:00 London
 HOURS = {d: [(time(8), time(19))] for d in range(7)}
 STARTS = [(8, 0), (9, 15), (10, 30), (11, 45), (14, 0), (15, 15), (16, 30), (17, 45)]  # 60 min + 15 clean-up
+QUERIES = 12  # the ceiling is 14
+MAX_PAGE = 150 * 1024  # bytes: the week the desk opens, with everyone's names in the picker
 
 
 @pytest.fixture
@@ -48,8 +50,9 @@ def test_the_week_shows_one_practitioner_with_whole_names_and_badges(desk, clini
     li = clinic.li
     query = {"date": "2026-03-04", "view": "week", "wp": li.pk}
     desk.get(URL, query)  # the first visit also writes the desk's new choice to the session
-    # Same queries as the week of all columns before (see test_calendar's pinned count): nothing per session.
-    with django_assert_max_num_queries(16):
+    # Nothing per session or practitioner: session, user, clinic settings, locations, practitioners, rooms,
+    # weekly hours (working, opening, breaks), time off, the practitioner's sessions, intake x3.
+    with django_assert_max_num_queries(QUERIES):
         response = desk.get(URL, query)
     grid = response.context["grid"]
     assert grid.single == li
@@ -68,6 +71,41 @@ def test_the_week_shows_one_practitioner_with_whole_names_and_badges(desk, clini
     sunday = [b for b in blocks if "Featherstonehaugh 61" in b]
     assert len(sunday) == 8
     assert all("Bartholomew Featherstonehaugh 61" in b and ">Intake missing</span>" in b for b in sunday)
+    assert len(response.content) <= MAX_PAGE
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_week_by_room_draws_every_session_in_the_same_queries(desk, clinic, busy_week,
+                                                                  django_assert_max_num_queries):
+    query = {"date": "2026-03-04", "view": "week", "mode": "rooms"}
+    desk.get(URL, query)
+    with django_assert_max_num_queries(QUERIES):
+        response = desk.get(URL, query)
+    grid = response.context["grid"]
+    assert grid.appointment_count == 448
+    assert sum(len(c.blocks) for c in grid.columns) == 448
+    html = unescape(response.content.decode())
+    assert len(_blocks_html(html)) == 448
+    # Each room's column names the practitioner who works in it, on every session.
+    maxi, room = busy_week[2]
+    blocks = [b for c in grid.columns if c.room_id == room.pk for b in c.blocks]
+    assert {b.appointment.practitioner_name for b in blocks} == {str(maxi)}
+    assert not any('draggable="true"' in b for b in _blocks_html(html))  # moving is by practitioner only
+
+
+@pytest.mark.parametrize("mode", ["practitioners", "rooms"])
+@time_machine.travel(MONDAY, tick=False)
+def test_a_busy_day_draws_all_eight_columns_in_the_same_queries(desk, clinic, busy_week, mode,
+                                                                 django_assert_max_num_queries):
+    query = {"date": "2026-03-04", "view": "day", "mode": mode}
+    desk.get(URL, query)
+    with django_assert_max_num_queries(QUERIES):
+        response = desk.get(URL, query)
+    grid = response.context["grid"]
+    assert len(grid.columns) == 8
+    assert grid.appointment_count == 64
+    html = unescape(response.content.decode())
+    assert html.count('<div class="fd-service">Facial acupuncture follow-up · ') == 64
 
 
 @time_machine.travel(MONDAY, tick=False)

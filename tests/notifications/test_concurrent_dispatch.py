@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.notifications import registry
 from clinic.notifications.models import Message, MessageState
 from clinic.notifications.registry import Outgoing
-from clinic.notifications.services import message_send, messages_dispatch
+from clinic.notifications.services import SEND_BATCH, message_send, messages_dispatch, messages_send
 from tests.factories import ClientFactory
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -85,3 +85,19 @@ def test_two_workers_handed_the_same_messages_send_each_once(note_kind, mailoutb
 
     assert sum(sent_by) == 200
     assert Counter(Counter(m.subject for m in mailoutbox).values()) == {1: 200}
+
+
+def test_two_workers_handed_the_same_batches_send_each_once(note_kind, settings):
+    """Into the in-app outbox, where a batch's rows and its "sent" commit together."""
+    from clinic.core.models import OutboxEmail
+
+    settings.EMAIL_BACKEND = "clinic.core.mail.OutboxEmailBackend"
+    ids = _due_messages(note_kind, 4 * SEND_BATCH, state=MessageState.QUEUED)
+    batches = [ids[start:start + SEND_BATCH] for start in range(0, len(ids), SEND_BATCH)]
+
+    sent_by = _race([lambda: sum(messages_send(message_ids=batch) for batch in batches),
+                     lambda: sum(messages_send(message_ids=batch) for batch in reversed(batches))])
+
+    assert sum(sent_by) == len(ids)
+    assert Counter(Counter(OutboxEmail.objects.values_list("subject", flat=True)).values()) == {1: len(ids)}
+    assert Counter(Message.objects.values_list("state", "attempts")) == {(MessageState.SENT, 1): len(ids)}

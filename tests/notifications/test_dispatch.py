@@ -12,7 +12,14 @@ from django.db import IntegrityError, transaction
 from clinic.notifications import registry, services
 from clinic.notifications.models import Message, MessageState
 from clinic.notifications.registry import NotNeeded, Outgoing, PermanentFailure
-from clinic.notifications.services import LEASE, MAX_ATTEMPTS, message_queue, message_send, messages_dispatch
+from clinic.notifications.services import (
+    LEASE,
+    MAX_ATTEMPTS,
+    QUEUE_LEASE,
+    message_queue,
+    message_send,
+    messages_dispatch,
+)
 from tests.factories import ClientFactory
 
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -72,11 +79,11 @@ def test_a_redelivered_task_sends_nothing_twice(clock, note_kind, mailoutbox):
 def test_a_task_lost_on_the_way_to_the_worker_is_sent_after_the_lease(clock, note_kind, mailoutbox):
     """Redis flushed or restarted after the dispatcher handed the message over: the row still says queued."""
     message = _queue(note_kind)
-    with mock.patch("clinic.notifications.tasks.send_message.delay"):  # the task vanishes
+    with mock.patch("clinic.notifications.tasks.send_messages.delay"):  # the task vanishes
         messages_dispatch()
     assert _state(message) == (MessageState.QUEUED, 0) and mailoutbox == []
 
-    clock.shift(LEASE - timedelta(seconds=1))
+    clock.shift(QUEUE_LEASE - timedelta(seconds=1))
     messages_dispatch()
     assert mailoutbox == []  # it may still be on its way
     clock.shift(timedelta(seconds=2))
@@ -99,9 +106,9 @@ def test_a_worker_that_died_mid_send_is_replaced(clock, note_kind, mailoutbox):
 
 def test_a_broker_that_refuses_the_task_loses_nothing(clock, note_kind, mailoutbox):
     message = _queue(note_kind)
-    with mock.patch("clinic.notifications.tasks.send_message.delay", side_effect=ConnectionError("redis down")):
-        messages_dispatch()  # must not raise: the beat keeps running
-    clock.shift(LEASE + timedelta(minutes=1))
+    with mock.patch("clinic.notifications.tasks.send_messages.delay", side_effect=ConnectionError("redis down")):
+        assert messages_dispatch() == 0  # must not raise: the beat keeps running
+    assert _state(message) == (MessageState.PENDING, 0)  # not handed over: waits for the next run, no lease
     messages_dispatch()
 
     assert len(mailoutbox) == 1 and _state(message)[0] == MessageState.SENT
@@ -178,11 +185,15 @@ def test_the_beat_task_dispatches(clock, note_kind, mailoutbox):
     assert len(mailoutbox) == 1
 
 
-def test_the_beat_runs_the_dispatcher_every_minute():
+def test_the_beat_recovers_a_killed_workers_claims_within_two_minutes():
+    """The claim's lease plus the beat's interval bound how long a killed worker's messages wait."""
     from clinic.celery import app
 
     (entry,) = [e for e in app.conf.beat_schedule.values() if e["task"].endswith("dispatch_messages")]
-    assert entry["schedule"] == 60.0
+    assert entry["schedule"] == 30.0
+    every = timedelta(seconds=entry["schedule"])
+    assert LEASE + every <= timedelta(minutes=2) and QUEUE_LEASE + every <= timedelta(minutes=2)
+    assert services.HEARTBEAT + timedelta(seconds=30) < LEASE  # a live worker renews well before (EMAIL_TIMEOUT 30 s)
 
 
 def test_logs_never_hold_an_address_either(clock, monkeypatch, caplog):

@@ -1,0 +1,132 @@
+"""What a client's booking costs the database, pinned: the times page, the review page and its confirm.
+
+A signed-in, verified returning client (a past visit, a submitted questionnaire, a session booked after the new
+one) books through the pages, as the load test does. The counts do not grow with the clinic's bookings.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Appointment, AppointmentStatus
+from clinic.notifications.models import Message, MessageKind
+from intake.models import IntakeSettings, IntakeSubmission, QuestionnaireVersion, SubmissionStatus
+from tests.factories import AppointmentFactory, ClientFactory, local
+
+from .conftest import MONDAY, review_url
+
+pytestmark = pytest.mark.usefixtures("now")
+
+POSTGRESQL = connection.vendor == "postgresql"
+# The booking POST: the middleware's settings, session and user; the service, practitioner and location of the
+# form; then in one transaction the engine's check, the client's live sessions, the screening gate (the
+# questionnaire, its flags, the intake settings), the rooms, the insert, its event, the confirmation (in a
+# savepoint: 3), the course rule (intake settings, history), the later session's check-ins and the planned
+# messages in one insert; the transaction's start and end (in a test, its savepoint). PostgreSQL also takes its
+# locks in one statement and guards the insert with a savepoint.
+BOOKING_POST_QUERIES = 28 if POSTGRESQL else 25
+
+# Both pages: settings, session, user, the service and what the page names (practitioner and location), the
+# screening gate's three reads, then the engine (the review page: its one check; the times page: its week).
+REVIEW_GET_QUERIES = 14
+TIMES_QUERIES = 14
+
+
+@pytest.fixture
+def regular(practitioner, service, location):
+    """A returning client: a past visit, a sent questionnaire, one session booked ahead (late in June)."""
+    IntakeSettings.load()  # the row a running clinic has (its first read would write it)
+    client = ClientFactory()
+    version, _ = QuestionnaireVersion.objects.get_or_create(
+        number=9003, defaults={"title": "Test questionnaire", "definition": {}, "checksum": "test"})
+    IntakeSubmission.objects.create(client=client, version=version, status=SubmissionStatus.SUBMITTED,
+                                    is_current=True, submitted_at=timezone.now())
+    AppointmentFactory(client=client, practitioner=practitioner, status=AppointmentStatus.COMPLETED,
+                       starts_at=local(location, 2026, 5, 4, 10), is_first_visit=True)
+    AppointmentFactory(client=client, practitioner=practitioner, starts_at=local(location, 2026, 6, 26, 10))
+    return client
+
+
+@pytest.fixture
+def busy_week(practitioner, service, location):
+    """Other clients' sessions all over the month: the counts must not depend on them."""
+    others = ClientFactory()
+    for offset in range(20):
+        day = MONDAY + timedelta(days=offset)
+        if day.weekday() < 5:
+            AppointmentFactory(client=others, practitioner=practitioner,
+                               starts_at=local(location, day.year, day.month, day.day, 15))
+
+
+def _form(practitioner, location, start) -> dict:
+    from booking.forms import format_start
+
+    return {"practitioner": practitioner.pk, "location": location.pk, "start": format_start(start)}
+
+
+def test_the_booking_post(login, regular, practitioner, service, location, busy_week,
+                          django_assert_max_num_queries, django_capture_on_commit_callbacks):
+    client = login(regular)
+    start = local(location, 2026, 6, 9, 10)
+
+    with django_capture_on_commit_callbacks(), django_assert_max_num_queries(BOOKING_POST_QUERIES):
+        response = client.post(review_url(service, practitioner, location, start),
+                               _form(practitioner, location, start))
+
+    assert response.status_code == 302
+    booked = Appointment.objects.get(client=regular, starts_at=start)
+    assert booked.status == AppointmentStatus.BOOKED and not booked.is_first_visit
+    assert set(Message.objects.filter(appointment=booked).values_list("kind", flat=True)) == {
+        MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.AFTERCARE}
+
+
+def test_the_review_page(login, regular, practitioner, service, location, busy_week,
+                         django_assert_max_num_queries):
+    client = login(regular)
+    start = local(location, 2026, 6, 9, 10)
+
+    with django_assert_max_num_queries(REVIEW_GET_QUERIES):
+        response = client.get(review_url(service, practitioner, location, start))
+
+    assert response.status_code == 200
+    assert "error" not in response.context
+
+
+def test_the_review_page_of_a_taken_time(login, regular, practitioner, service, location,
+                                         django_assert_max_num_queries):
+    AppointmentFactory(practitioner=practitioner, starts_at=local(location, 2026, 6, 9, 10))
+    client = login(regular)
+
+    response = client.get(review_url(service, practitioner, location, local(location, 2026, 6, 9, 10)))
+
+    assert response.context["taken"] and response.context["alternatives"]
+
+
+@pytest.mark.parametrize("who", ["one", "any"])
+def test_the_times_page(login, regular, practitioner, service, location, busy_week, who,
+                        django_assert_max_num_queries):
+    client = login(regular)
+    query = {"practitioner": practitioner.pk if who == "one" else "any", "week": MONDAY.isoformat()}
+
+    with django_assert_max_num_queries(TIMES_QUERIES):
+        response = client.get(reverse("booking:times", args=[service.slug]), query)
+
+    assert response.status_code == 200
+    assert response.context["week_has_slots"]
+
+
+def test_settings_are_read_once_per_request(login, regular, practitioner, service, location,
+                                            django_capture_on_commit_callbacks):
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(regular)
+    start = local(location, 2026, 6, 9, 10)
+    with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
+        client.post(review_url(service, practitioner, location, start), _form(practitioner, location, start))
+
+    assert sum('"core_clinicsettings"' in q["sql"] for q in queries.captured_queries) == 1
