@@ -108,31 +108,18 @@ class Schedule:
     appointments: list
 
 
-def schedule_load(*, location: Location, start: datetime, end: datetime, practitioners=None,
-                  with_cancelled: bool = False, with_details: bool = False,
-                  ignore_appointment_pk: int | None = None) -> Schedule:
-    """Everything set up or booked at ``location`` that touches ``[start, end)``: seven queries, one per
-    table, whatever the length of the window or the number of appointments.
+def schedule_setup(*, location: Location, start: datetime, end: datetime, practitioners=None) -> Schedule:
+    """How ``location`` is set up over ``[start, end)``: who works when, opening hours, breaks, time off and
+    closures, without bookings (``appointments`` is empty): four queries. The front-desk calendar reads this and
+    then only the sessions it draws; ``schedule_load`` adds the bookings the engine's rules need.
 
-    ``practitioners`` is a queryset (default: everyone active at the location). Appointments are those
-    holding time (cancelled ones too ``with_cancelled``), including the practitioners' sessions at other
-    locations: they are busy then wherever they are. ``with_details`` loads each one's client, service,
-    practitioner and room to draw it; without, only what placing it needs (the engine reads a thousand).
-    """
+    ``practitioners`` is a queryset (default: everyone active at the location)."""
     if practitioners is None:
         practitioners = Practitioner.objects.filter(is_active=True, locations=location)
     people = list(practitioners.select_related("user"))
     ids = [p.pk for p in people]
     rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name", "pk"))
-    hours: dict = defaultdict(list)
-    for wh in WorkingHours.objects.filter(practitioner_id__in=ids, location=location).order_by("start"):
-        hours[(wh.practitioner_id, wh.weekday)].append((wh.start, wh.end))
-    opening: dict = defaultdict(list)
-    for oh in OpeningHours.objects.filter(location=location).order_by("opens"):
-        opening[oh.weekday].append((oh.opens, oh.closes))
-    breaks: dict = defaultdict(list)
-    for br in Break.objects.filter(practitioner_id__in=ids).order_by("start"):
-        breaks[(br.practitioner_id, br.weekday)].append((br.start, br.end))
+    hours, opening, breaks = weekly_hours(location, Practitioner.objects.filter(pk__in=ids))
     time_off: dict = defaultdict(list)
     closures = []
     for off in TimeOff.objects.filter(
@@ -140,18 +127,35 @@ def schedule_load(*, location: Location, start: datetime, end: datetime, practit
         starts_at__lt=end, ends_at__gt=start,
     ).order_by("starts_at", "pk"):
         (time_off[off.practitioner_id] if off.practitioner_id else closures).append(off)
+    return Schedule(location=location, practitioners=people, rooms=rooms, hours=hours, opening=opening or {},
+                    breaks=breaks, time_off=time_off, closures=closures, appointments=[])
+
+
+def schedule_load(*, location: Location, start: datetime, end: datetime, practitioners=None,
+                  with_cancelled: bool = False, with_details: bool = False,
+                  ignore_appointment_pk: int | None = None) -> Schedule:
+    """Everything set up or booked at ``location`` that touches ``[start, end)``: ``schedule_setup`` plus one
+    query for the bookings, whatever the length of the window or the number of appointments.
+
+    Appointments are those holding time (cancelled ones too ``with_cancelled``), including the practitioners'
+    sessions at other locations: they are busy then wherever they are. ``with_details`` loads each one's client,
+    service, practitioner and room to draw it; without, only what placing it needs.
+    """
+    schedule = schedule_setup(location=location, start=start, end=end, practitioners=practitioners)
+    ids = [p.pk for p in schedule.practitioners]
     appointments = (Appointment.objects.filter(starts_at__lt=end, blocked_until__gt=start)
-                    .filter(Q(location=location) | Q(practitioner_id__in=ids) | Q(room_id__in=[r.pk for r in rooms]))
+                    .filter(Q(location=location) | Q(practitioner_id__in=ids)
+                            | Q(room_id__in=[r.pk for r in schedule.rooms]))
                     .exclude(pk=ignore_appointment_pk).order_by("starts_at", "pk"))
     if not with_cancelled:
         appointments = appointments.filter(status__in=ACTIVE_STATUSES)
     if with_details:
         appointments = appointments.select_related("client", "service", "practitioner__user", "room")
-    else:  # rows with the same attribute names: a thousand model instances would double the engine's time
+    else:  # light rows with the same attribute names
         appointments = appointments.values_list("pk", "practitioner_id", "room_id", "location_id", "starts_at",
                                                 "blocked_until", "status", named=True)
-    return Schedule(location=location, practitioners=people, rooms=rooms, hours=hours, opening=opening,
-                    breaks=breaks, time_off=time_off, closures=closures, appointments=list(appointments))
+    schedule.appointments = list(appointments)
+    return schedule
 
 
 # --- the engine: interval arithmetic per practitioner-day ------------------------------------------------
@@ -313,7 +317,8 @@ class _Plan:
     room_windows_only: bool  # True: room bookings are still to be read around the stretches' starts
 
 
-def _weekly(location: Location, practitioners_qs, weekdays: set[int] | None = None) -> tuple[dict, dict | None, dict]:
+def weekly_hours(location: Location, practitioners_qs,
+                 weekdays: set[int] | None = None) -> tuple[dict, dict | None, dict]:
     """Working hours here, the location's opening hours and the breaks, in one query.
 
     Returns (hours, opening, breaks): (practitioner, weekday) -> intervals, weekday -> intervals (None: the
@@ -353,7 +358,7 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
     tz = location.tz
     window_lo = datetime.combine(start_date, time.min, tzinfo=tz) - timedelta(days=1)
     window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
-    hours, opening, breaks = _weekly(location, practitioners_qs)
+    hours, opening, breaks = weekly_hours(location, practitioners_qs)
     ids = sorted({pk for pk, _weekday in hours})
     rooms = list(Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True))
     length = service.duration + service.buffer
@@ -663,7 +668,7 @@ def _schedule_problem(*, service: Service, practitioner: Practitioner, location:
     day = start.astimezone(tz).date()
     weekday = day.weekday()
     blocked = start + service.duration + service.buffer
-    hours, opening, breaks = _weekly(location, Practitioner.objects.filter(pk=practitioner.pk), {weekday})
+    hours, opening, breaks = weekly_hours(location, Practitioner.objects.filter(pk=practitioner.pk), {weekday})
     off, closed = False, False
     offset = _day_offset(day, tz)
     busy = _wall_intervals(day, breaks.get((practitioner.pk, weekday), []), tz, offset)

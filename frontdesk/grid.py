@@ -3,10 +3,10 @@
 Everything on the grid is placed in minutes from the top of its day. A day's axis is *elapsed*
 time from the first wall-clock hour shown, so a daylight-saving day really has 23 or 25 hours
 and its 10:00 appointment sits where 10:00 really is. ``calendar_grid`` reads the location's
-set-up as the availability engine sees it (``calendar_schedule`` returns what ``booking.selectors.
-schedule_load`` does, in four queries), then only the sessions its columns draw, in one query, as plain
-rows: a week holds hundreds, and model instances for each (with client, service, practitioner and room)
-cost more than everything else on the page. It then works in memory.
+set-up as the availability engine sees it (``booking.selectors.schedule_setup``, four queries),
+then only the sessions its columns draw, in one query, as plain rows: a week holds hundreds, and
+model instances for each (with client, service, practitioner and room) cost more than everything
+else on the page. It then works in memory.
 """
 
 from __future__ import annotations
@@ -16,21 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import IntegerField, Q, Value
 from django.utils import timezone
 
 from booking.models import (
     ACTIVE_STATUSES,
     Appointment,
-    Break,
     Location,
-    OpeningHours,
     Practitioner,
     Room,
     TimeOff,
-    WorkingHours,
 )
-from booking.selectors import wall_clock_to_utc
+from booking.selectors import Schedule, schedule_setup, wall_clock_to_utc
 from intake.selectors import IntakeStatus, intake_badges, statuses_on_dates
 
 PRACTITIONERS, ROOMS = "practitioners", "rooms"
@@ -184,59 +180,11 @@ class Grid:
         return [(axis, by_day[axis.day]) for axis in self.days]
 
 
-@dataclass
-class CalendarSchedule:
-    """A location's set-up over a window, as the availability engine reads it (``schedule_load``)."""
-
-    practitioners: list[Practitioner]
-    rooms: list[Room]  # the active ones, by name
-    hours: dict[tuple[int, int], list[tuple[time, time]]]  # (practitioner, weekday) -> wall-clock intervals here
-    opening: dict[int, list[tuple[time, time]]]  # weekday -> intervals (empty dict: no restriction)
-    breaks: dict[tuple[int, int], list[tuple[time, time]]]
-    time_off: dict[int, list[TimeOff]]  # practitioner -> their time off
-    closures: list[TimeOff]  # the location's and the whole clinic's
-
-
-_WORKING, _OPENING, _BREAK = 0, 1, 2
-
-
-def _weekly_rows(location: Location, ids: list[int]):
-    """Working hours here, the location's opening hours and the practitioners' breaks in one read, by start:
-    (kind, practitioner or None, weekday, start, end). Three small tables, one round trip instead of three."""
-    working = (WorkingHours.objects.filter(practitioner_id__in=ids, location=location).order_by()
-               .annotate(kind=Value(_WORKING)).values_list("kind", "practitioner_id", "weekday", "start", "end"))
-    opening = (OpeningHours.objects.filter(location=location).order_by()
-               .annotate(kind=Value(_OPENING), nobody=Value(None, output_field=IntegerField()))
-               .values_list("kind", "nobody", "weekday", "opens", "closes"))
-    breaks = (Break.objects.filter(practitioner_id__in=ids).order_by()
-              .annotate(kind=Value(_BREAK)).values_list("kind", "practitioner_id", "weekday", "start", "end"))
-    return working.union(opening, breaks, all=True).order_by("start")
-
-
-def calendar_schedule(*, location: Location, start: datetime, end: datetime) -> CalendarSchedule:
-    """Who works when at ``location``, their breaks, time off and closures touching ``[start, end)``: what the
-    set-up reads of ``booking.selectors.schedule_load`` return (tests hold them equal) in four queries, without
-    its bookings: the calendar reads only the sessions it draws (``drawn_appointments``)."""
-    people = list(Practitioner.objects.filter(is_active=True, locations=location).select_related("user"))
-    ids = [p.pk for p in people]
-    rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name", "pk"))
-    hours: dict = defaultdict(list)
-    opening: dict = defaultdict(list)
-    breaks: dict = defaultdict(list)
-    for kind, practitioner_id, weekday, start_at, end_at in _weekly_rows(location, ids):
-        if kind == _OPENING:
-            opening[weekday].append((start_at, end_at))
-        else:
-            (hours if kind == _WORKING else breaks)[(practitioner_id, weekday)].append((start_at, end_at))
-    time_off: dict = defaultdict(list)
-    closures = []
-    for off in TimeOff.objects.filter(
-        Q(practitioner_id__in=ids) | Q(practitioner=None, location=location) | Q(practitioner=None, location=None),
-        starts_at__lt=end, ends_at__gt=start,
-    ).order_by("starts_at", "pk"):
-        (time_off[off.practitioner_id] if off.practitioner_id else closures).append(off)
-    return CalendarSchedule(practitioners=people, rooms=rooms, hours=hours, opening=opening, breaks=breaks,
-                            time_off=time_off, closures=closures)
+def calendar_schedule(*, location: Location, start: datetime, end: datetime) -> Schedule:
+    """Who works when at ``location``, their breaks, time off and closures touching ``[start, end)``, as the
+    availability engine reads them (``booking.selectors.schedule_setup``, four queries), without bookings: the
+    calendar reads only the sessions it draws (``drawn_appointments``)."""
+    return schedule_setup(location=location, start=start, end=end)
 
 
 def drawn_appointments(*, location: Location, start: datetime, end: datetime, practitioner_ids: set[int] | None,
@@ -253,7 +201,7 @@ def drawn_appointments(*, location: Location, start: datetime, end: datetime, pr
     return [_row(values) for values in qs.order_by("starts_at", "pk").values_list(*ROW_FIELDS)]
 
 
-def _visible_minutes(data: CalendarSchedule, appointments: list[AppointmentRow], days: list[date], tz: ZoneInfo,
+def _visible_minutes(data: Schedule, appointments: list[AppointmentRow], days: list[date], tz: ZoneInfo,
                      shown_practitioners: set[int]) -> tuple[int, int]:
     """Wall-clock range shown: from the earliest opening or working hour to the latest, widened
     to include any appointment, in whole hours."""
@@ -410,7 +358,7 @@ def calendar_grid(
                 appointment_count=len(appointments), single=chosen)
 
 
-def _single(data: CalendarSchedule, dates: list[date], wanted: list[int]) -> Practitioner | None:
+def _single(data: Schedule, dates: list[date], wanted: list[int]) -> Practitioner | None:
     by_pk = {p.pk: p for p in data.practitioners}
     for pk in wanted:
         if pk in by_pk:

@@ -43,10 +43,10 @@ def _window(location):
     return local(location, 2026, 6, 8), local(location, 2026, 6, 9)
 
 
-def test_it_reads_a_locations_schedule_in_seven_queries(location, practitioner, day, django_assert_num_queries):
+def test_it_reads_a_locations_schedule_in_five_queries(location, practitioner, day, django_assert_num_queries):
     start, end = _window(location)
-    # practitioners, rooms, working hours, opening hours, breaks, time off and closures, appointments
-    with django_assert_num_queries(7):
+    # practitioners, rooms, weekly hours (working, opening and breaks in one), time off and closures, appointments
+    with django_assert_num_queries(5):
         schedule = schedule_load(location=location, start=start, end=end)
     assert [p.pk for p in schedule.practitioners] == [practitioner.pk]
     assert [off.reason for off in schedule.time_off[practitioner.pk]] == ["Dentist"]

@@ -1,7 +1,7 @@
 """The calendar reads the location's set-up as the availability engine does, and draws sessions from plain rows.
 
 ``frontdesk.grid.calendar_schedule`` answers what ``booking.selectors.schedule_load`` answers about who works
-when (in fewer queries), and the grid's markup, built in Python, escapes what people typed as the template
+when (without reading bookings), and the grid's markup, built in Python, escapes what people typed as the template
 language would and keeps what calendar.js and the browser tests rely on.
 """
 
