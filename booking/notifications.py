@@ -512,7 +512,7 @@ def appointment_message_build(message: Message) -> Outgoing:
     """The email (plain text, HTML, .ics where it helps) or text message about one session."""
     appointment = load_appointment(message)
     _check_still_wanted(message, appointment, _now())
-    kind, clinic = message.kind, batch_memo("clinic_settings", ClinicSettings.load)
+    kind, clinic = message.kind, ClinicSettings.load()
     context = appointment_context(appointment, clinic)
     if kind == MessageKind.RESCHEDULED and message.params.get("old_starts_at"):
         context["old_when"] = format_when(datetime.fromisoformat(message.params["old_starts_at"]),

@@ -92,7 +92,8 @@ class _Busy:
 @dataclass
 class Schedule:
     """A location's schedule over a window, as stored: who works when, breaks, time off, closures and
-    bookings. The one read the availability engine and the front-desk calendar share."""
+    bookings. The front-desk calendar reads it (``schedule_setup``); the engine reads the same weekly hours
+    (``weekly_hours``) and only the bookings its dates need."""
 
     location: Location
     practitioners: list[Practitioner]
@@ -111,7 +112,7 @@ class Schedule:
 def schedule_setup(*, location: Location, start: datetime, end: datetime, practitioners=None) -> Schedule:
     """How ``location`` is set up over ``[start, end)``: who works when, opening hours, breaks, time off and
     closures, without bookings (``appointments`` is empty): four queries. The front-desk calendar reads this and
-    then only the sessions it draws; ``schedule_load`` adds the bookings the engine's rules need.
+    then only the sessions it draws; ``schedule_load`` adds every booking that holds time there.
 
     ``practitioners`` is a queryset (default: everyone active at the location)."""
     if practitioners is None:

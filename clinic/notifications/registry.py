@@ -84,10 +84,14 @@ T = TypeVar("T")
 
 @contextmanager
 def sending(messages: list[Message]) -> Iterator[None]:
-    """Builders called inside share one ``batch_memo`` for ``messages``: what is loaded once serves them all."""
+    """Builders called inside share one ``batch_memo`` for ``messages``: what is loaded once serves them all, the
+    clinic settings included (``ClinicSettings.load()`` returns the batch's copy, as it does within a request)."""
+    from clinic.core.models import ClinicSettings
+
     token = _batch.set(_Batch(list(messages)))
     try:
-        yield
+        with ClinicSettings.loaded_once():
+            yield
     finally:
         _batch.reset(token)
 
