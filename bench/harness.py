@@ -8,6 +8,7 @@ import tempfile
 import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
 from typing import Any
@@ -38,22 +39,23 @@ def throwaway_database() -> Iterator[None]:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def bench_clinic(*, practitioners: int, days_a_week: int, works: tuple[time, time]):
+def bench_clinic(*, practitioners: int, days_a_week: int, works: tuple[time, time], tag: str = ""):
     """One London location open 08:00-20:00 on the first ``days_a_week`` weekdays, a 60-minute follow-up
     (15-minute clean-up), and ``practitioners`` offering it there in ``works`` hours, with a 13:00-13:45 lunch
-    break, on those days. Returns (location, service, practitioners); rooms and clients are the caller's."""
+    break, on those days. Returns (location, service, practitioners); rooms and clients are the caller's.
+    ``tag`` names a second clinic built beside the first in the same database (its own emails and slug)."""
     from booking.models import Break, Location, OpeningHours, Practitioner, Service, WorkingHours
     from clinic.accounts.models import Role, User
 
     weekdays = range(days_a_week)
-    location = Location.objects.create(name="Bench clinic", address="1 Bench Road", time_zone="Europe/London")
+    location = Location.objects.create(name=f"Bench clinic{tag}", address="1 Bench Road", time_zone="Europe/London")
     OpeningHours.objects.bulk_create(OpeningHours(location=location, weekday=d, opens=time(8), closes=time(20))
                                      for d in weekdays)
-    service = Service.objects.create(name="Follow-up", slug="follow-up", duration_minutes=60,
+    service = Service.objects.create(name="Follow-up", slug=f"follow-up{tag}", duration_minutes=60,
                                      buffer_after_minutes=15, price=Decimal("85"))
     staff = []
     for i in range(practitioners):
-        user = User.objects.create_user(email=f"bench-p{i}@example.com", first_name=f"P{i}", last_name="Bench",
+        user = User.objects.create_user(email=f"bench-p{i}{tag}@example.com", first_name=f"P{i}", last_name="Bench",
                                         role=Role.PRACTITIONER)
         practitioner = Practitioner.objects.create(user=user)
         practitioner.services.add(service)
@@ -67,19 +69,51 @@ def bench_clinic(*, practitioners: int, days_a_week: int, works: tuple[time, tim
     return location, service, staff
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int, Any]:
-    """Run ``fn`` ``repeat`` times: (median ms, best ms, queries of one run, last result)."""
+@dataclass
+class Timing:
+    """Medians over the timed runs (warm-up runs excluded), and the queries of one run."""
+
+    wall_ms: float
+    cpu_ms: float  # this process's CPU time: what the code costs, less swayed by other work on the machine
+    best_ms: float
+    queries: int
+    result: Any
+
+
+def time_runs(fn: Callable[[], Any], repeat: int, *, warmup: int = 0) -> Timing:
+    """Run ``fn`` ``warmup`` times untimed (caches, compiled code, the database's pages), then ``repeat`` times."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    timings, result, queries = [], None, 0
+    for _ in range(warmup):
+        fn()
+    walls, cpus, result, queries = [], [], None, 0
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as captured:
-            started = clock.perf_counter()
+            started, cpu = clock.perf_counter(), clock.process_time()
             result = fn()
-            timings.append((clock.perf_counter() - started) * 1000)
+            walls.append((clock.perf_counter() - started) * 1000)
+            cpus.append((clock.process_time() - cpu) * 1000)
         queries = len(captured)
-    return statistics.median(timings), min(timings), queries, result
+    return Timing(statistics.median(walls), statistics.median(cpus), min(walls), queries, result)
+
+
+def time_alternately(fns: list[Callable[[], Any]], repeat: int, *, warmup: int = 0) -> list[Timing]:
+    """``time_runs`` for several functions, one run of each in turn: a burst of other work on the machine then
+    slows them all alike, so the ratio of their medians is steadier than from one batch after the other."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    runs = [[time_runs(fn, 1) for fn in fns] for _ in range(repeat)]
+    return [Timing(statistics.median(r[i].wall_ms for r in runs), statistics.median(r[i].cpu_ms for r in runs),
+                   min(r[i].wall_ms for r in runs), runs[-1][i].queries, runs[-1][i].result)
+            for i in range(len(fns))]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int, Any]:
+    """Run ``fn`` ``repeat`` times: (median ms, best ms, queries of one run, last result)."""
+    timing = time_runs(fn, repeat)
+    return timing.wall_ms, timing.best_ms, timing.queries, timing.result
 
 
 # Session starts of the benchmark diaries: back to back 75-minute holds (60-minute session, 15 minutes' clean-up)
@@ -87,7 +121,8 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int, Any]:
 SESSION_STARTS = (time(9), time(10, 15), time(11, 30), time(13, 45), time(15), time(16, 15))
 
 
-def build_schedule(*, practitioners: int, rooms: int, sessions: int, first_day: int, days: int, seed: int = 13):
+def build_schedule(*, practitioners: int, rooms: int, sessions: int, first_day: int, days: int, seed: int = 13,
+                   tag: str = ""):
     """A location with ``practitioners`` working every day and ``sessions`` booked sessions among them.
 
     ``bench_clinic`` every day of the week (London, open 08:00-20:00, practitioners 09:00-18:00 with a
@@ -108,9 +143,10 @@ def build_schedule(*, practitioners: int, rooms: int, sessions: int, first_day: 
     settings = ClinicSettings.load()
     settings.minimum_notice_hours, settings.booking_horizon_days = 0, 400
     settings.save()
-    location, service, staff = bench_clinic(practitioners=practitioners, days_a_week=7, works=(time(9), time(18)))
+    location, service, staff = bench_clinic(practitioners=practitioners, days_a_week=7, works=(time(9), time(18)),
+                                            tag=tag)
     room_list = Room.objects.bulk_create(Room(location=location, name=f"Room {i + 1}") for i in range(rooms))
-    client = User.objects.create_user(email="bench-client@example.com", first_name="Bench", last_name="Client")
+    client = User.objects.create_user(email=f"bench-client{tag}@example.com", first_name="Bench", last_name="Client")
     tz = location.tz
     today = datetime.now(tz).date()
     rng = random.Random(seed)
@@ -142,11 +178,12 @@ def build_public_comparison_data():
     return build_schedule(practitioners=3, rooms=3, sessions=500, first_day=1, days=30)
 
 
-def build_clinic_chain_data():
+def build_clinic_chain_data(tag: str = ""):
     """A clinic-chain location: 20 practitioners, 20 rooms, 20,000 sessions from 90 days ago to 89 days ahead.
 
     Same hours and service as ``build_public_comparison_data``, with the same density per practitioner
     (about 5.6 sessions a day, 93% of the starts), rooms shared at random: a 30-day window from tomorrow
-    holds about 3,300 of the sessions. Returns (location, service, practitioners, today).
+    holds about 3,300 of the sessions. Returns (location, service, practitioners, today). ``tag``: as for
+    ``bench_clinic``, to build it beside the comparison data.
     """
-    return build_schedule(practitioners=20, rooms=20, sessions=20_000, first_day=-90, days=180)
+    return build_schedule(practitioners=20, rooms=20, sessions=20_000, first_day=-90, days=180, tag=tag)

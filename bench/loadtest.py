@@ -25,7 +25,9 @@ What it does, in order:
    (the POST is timed on its own; the confirmation page it redirects to is a step of its own), then now and
    then reschedule one of the client's sessions (its week, its review, the POST) or cancel one (the page, the
    POST). A slot someone else took first is "taken": the friendly page, counted apart. Errors are 5xx
-   answers and failed connections; a 4xx is counted too, as the journey never asks for one.
+   answers and failed connections; a 4xx is counted too, as the journey never asks for one. A kept-alive
+   connection that threaded workers (``--threads``) closed during a pause is opened again, as a browser does
+   ("reconnected", not an error).
 4. Checks in SQL that no two live sessions overlap for a practitioner, a room or a client, waits for the
    confirmations to be sent, prints one table and (``--json``) the rows of the ``make bench`` figure contract.
 
@@ -66,6 +68,7 @@ BIN = Path(sys.executable).parent
 SERVICE_SLUG = "follow-up"
 TAKEN_TEXT = "just taken by someone else"
 CSRF_LENGTH = 32  # an unmasked CSRF secret: Django accepts it as both the cookie and the form's token
+STALE_AFTER = 1.0  # seconds idle after which the server may have closed a kept-alive connection
 NO_THINK_ROW = "{clients} clients booking at once through gunicorn ({workers}) + PostgreSQL, no think time"
 THINK_ROW = "{clients} clients with {think} s think time"
 NO_THINK_TARGET = ">= 20 confirmed bookings/s, p95 <= 1 s"
@@ -312,6 +315,7 @@ class Browser:
         csrf = secrets.token_hex(CSRF_LENGTH // 2)
         self.jar = {"sessionid": session_key, "csrftoken": csrf}
         self.origin = f"https://127.0.0.1:{port}"
+        self.idle_since: float | None = None  # when the kept-alive connection last answered (None: none is open)
 
     def request(self, step: str, method: str, url: str, data: dict | None = None) -> tuple[int, str, str]:
         """(status, Location header, body). The proxy in front says it was HTTPS, as production's does."""
@@ -326,11 +330,10 @@ class Browser:
                         "Referer": self.origin + url}
         started = clock.perf_counter()
         try:
-            self.connection.request(method, url, body=body, headers=headers)
-            response = self.connection.getresponse()
-            payload = response.read().decode("utf-8", "replace")
+            response, payload = self._exchange(method, url, body, headers)
         except (OSError, http.client.HTTPException) as exc:
             self.connection.close()
+            self.idle_since = None
             self.stats.count("connection", f"{step}: {type(exc).__name__}: {exc}")
             raise Failed from exc
         elapsed = clock.perf_counter() - started
@@ -340,6 +343,30 @@ class Browser:
             self.stats.note(f"{step}: {method} {url} -> {response.status}")
             raise Failed
         return response.status, response.getheader("Location", ""), payload
+
+    def _exchange(self, method: str, url: str, body: str | None,
+                  headers: dict[str, str]) -> tuple[http.client.HTTPResponse, str]:
+        """Send one request and read its answer. A threaded gunicorn closes a kept-alive connection that stayed
+        idle for ``--keep-alive`` seconds (2), which the client only learns when it sends on it again: as a browser
+        does, it then opens a new connection and sends the request once more (counted as ``reconnected``). Only
+        after a pause: a connection that breaks right after an answer is an error, not a stale connection."""
+        stale = self.idle_since is not None and clock.monotonic() - self.idle_since >= STALE_AFTER
+        try:
+            response, payload = self._send(method, url, body, headers)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            if not stale:
+                raise
+            self.connection.close()
+            self.stats.count("reconnected")
+            response, payload = self._send(method, url, body, headers)
+        self.idle_since = None if response.will_close else clock.monotonic()
+        return response, payload
+
+    def _send(self, method: str, url: str, body: str | None,
+              headers: dict[str, str]) -> tuple[http.client.HTTPResponse, str]:
+        self.connection.request(method, url, body=body, headers=headers)
+        response = self.connection.getresponse()
+        return response, response.read().decode("utf-8", "replace")
 
     def close(self) -> None:
         self.connection.close()
@@ -475,6 +502,7 @@ class Phase:
     db_cpu: float  # PostgreSQL backends of the run's database
     database: dict[str, float]  # what the database sessions did: state -> average number in it
     locked: float = 0.0  # share of the phase in which a booking held an advisory lock
+    machine_cpu: float = float("nan")  # CPU seconds of the whole machine: other work on a shared machine shows here
 
 
 def run_phase(name: str, target: Callable[[Browser, Journey, float], None], *, ports: list[int], keys: list[str],
@@ -486,7 +514,7 @@ def run_phase(name: str, target: Callable[[Browser, Journey, float], None], *, p
     web_before, workers_before, own_before = processes.web_cpu(), processes.worker_cpu(), _own_cpu()
     db_before = sampler.backend_cpu()
     sampler.reset()
-    started = clock.monotonic()
+    started, machine_before = clock.monotonic(), _machine_cpu()
     threads = [threading.Thread(target=target, args=(b, j, deadline), daemon=True)
                for b, j in zip(browsers, journeys, strict=True)]
     for thread in threads:
@@ -499,7 +527,16 @@ def run_phase(name: str, target: Callable[[Browser, Journey, float], None], *, p
         browser.close()
     return Phase(name, stats, elapsed, processes.web_cpu() - web_before, processes.worker_cpu() - workers_before,
                  _own_cpu() - own_before, db_cpu, sampler.averages(),
-                 sampler.locked_share())
+                 sampler.locked_share(), _machine_cpu() - machine_before)
+
+
+def _machine_cpu() -> float:
+    """CPU seconds every process of the machine has used since boot (busy time of all cores, /proc/stat)."""
+    with suppress(OSError, ValueError):
+        user, nice, system, _idle, _iowait, irq, softirq = (
+            int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8])
+        return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    return float("nan")
 
 
 def _own_cpu() -> float:
@@ -886,12 +923,19 @@ def summary(phase: Phase) -> str:
     parts = [f"{requests / elapsed:.1f} req/s", f"CPU per request: gunicorn {web_ms:.0f} ms, PostgreSQL {db_ms:.0f} ms",
              f"celery {phase.worker_cpu:.1f} s", f"load generator {phase.own_cpu:.1f} s",
              f"a booking lock held {phase.locked:.0%} of the time",
+             f"machine {phase.machine_cpu / elapsed:.1f} cores busy, {_others(phase) / elapsed:.1f} of them "
+             "outside this run",
              "database sessions on average: " + (", ".join(f"{state} {n:.1f}" for state, n in
                                                            list(phase.database.items())[:5]) or "none busy")]
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items()))
     if "booked" in stats.outcomes:
         parts.insert(0, f"{stats.outcomes['booked'] / elapsed:.2f} confirmed bookings/s")
     return f"{phase.name}: {elapsed:.1f} s; " + "; ".join(parts) + (f"\n    outcomes: {outcomes}" if outcomes else "")
+
+
+def _others(phase: Phase) -> float:
+    """CPU seconds the machine spent on work other than this run's servers, database sessions and clients."""
+    return phase.machine_cpu - phase.server_cpu - phase.worker_cpu - phase.own_cpu - phase.db_cpu
 
 
 def figure(phase: Phase, bare: Phase | None) -> str:
@@ -977,8 +1021,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                                        "(default 1-3; 0 skips that phase)")
     parser.add_argument("--web", type=int, default=1, help="gunicorn masters, each on its own port (default 1)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers per master (default 3)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn worker (default 1: sync workers, as the Procfile runs)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads per gunicorn worker (default 2, as the Procfile runs; 1: sync workers)")
     parser.add_argument("--workers-celery", type=int, default=1, help="Celery worker processes (default 1)")
     parser.add_argument("--warmup", type=float, default=10,
                         help="unmeasured seconds of journeys (and bare inserts) before the phases (default 10)")

@@ -15,6 +15,10 @@ from clinic.settings import *  # noqa: F403
 from clinic.settings import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL
 
 ROOT_URLCONF = "bench.urls"
+# As production runs (and as the public app's benchmark settings run it): with DEBUG on, Django's debug cursor
+# formats every statement for its log, a per-query cost no deployment pays. The rest of the embedded default
+# (SQLite, plain static files, the outbox) stays as the project's settings chose it under DEBUG.
+DEBUG = False
 
 _REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "")
 if _REDIS_PREFIX and REDIS_URL:

@@ -17,6 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.core.models import validate_time_zone
 
+# The longest a booking may hold its practitioner and room (session + clean-up), held by check constraints on
+# Service and Appointment: a booking touching a time started less than this before it, so reads of the
+# schedule bound ``starts_at`` on both sides and use its indexes instead of scanning all the history.
+MAX_HOLD = timedelta(hours=12)
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
@@ -119,8 +124,14 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(duration_minutes__gt=0),
-                                              name="booking_service_positive_duration")]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="booking_service_positive_duration"),
+            # Appointment's MAX_HOLD: a service no booking of could be stored is refused when it is set up.
+            models.CheckConstraint(
+                condition=Q(duration_minutes__lte=MAX_HOLD // timedelta(minutes=1) - models.F("buffer_after_minutes")),
+                name="booking_service_holds_at_most_max_hold",
+                violation_error_message=_("A session and its clean-up last at most 12 hours.")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -291,6 +302,9 @@ class Appointment(models.Model):
                                    name="booking_appointment_ends_after_starts"),
             models.CheckConstraint(condition=Q(blocked_until__gte=models.F("ends_at")),
                                    name="booking_appointment_buffer_not_negative"),
+            models.CheckConstraint(condition=Q(blocked_until__lte=models.F("starts_at") + MAX_HOLD),
+                                   name="booking_appointment_holds_at_most_max_hold",
+                                   violation_error_message=_("A session and its clean-up last at most 12 hours.")),
             # The exclusion constraints (no overlap per practitioner / room) are PostgreSQL-only:
             # migration 0002 adds them. SQLite is serialised in booking.services.
         ]

@@ -33,7 +33,7 @@ from django.utils import dateformat, timezone
 from clinic.core.models import ClinicSettings
 from clinic.notifications.models import Channel, Message, MessageKind, MessageState
 from clinic.notifications.registry import NotNeeded, Outgoing, batch_memo, batch_of, on_tick, register
-from clinic.notifications.services import message_queue, messages_cancel
+from clinic.notifications.services import message_queue, messages_cancel, messages_insert
 
 from .ics import appointment_ics
 from .models import Appointment, AppointmentStatus
@@ -63,30 +63,37 @@ def _iso(instant: datetime) -> str:
 # --- Queued by the change ------------------------------------------------------------------------
 
 def appointment_messages_booked(appointment: Appointment, *, plan: bool = True,
-                                booked: list[Appointment] | None = None) -> None:
+                                sessions: list[Appointment] | None = None) -> None:
     """A booking is confirmed (booked by staff, or online with a confirmed email address).
 
     The sessions of a course booked in one go share one confirmation listing them all (its key is the
     course's), sent once the whole course has committed. ``plan=False``: the caller plans once for
-    many bookings (``course_book``). ``booked``: the appointment was inserted in this very transaction and
-    these are the client's booked sessions with it (the caller just read them under the client's lock): no
-    planned message of it exists yet, so they go in one insert, and of the other sessions only the later
-    ones' course check-ins are re-planned (``_plan_after_booking``).
+    many bookings (``course_book``). ``sessions``: the appointment was inserted in this very transaction and
+    these are all of the client's live sessions with it (the caller just read them under the client's lock):
+    no message of it exists yet, so its confirmation and planned messages go in one insert, and of the other
+    sessions only the later ones' course check-ins are re-planned (``_plan_after_booking``).
     """
+    fresh: list[Message] = []
     if appointment.course_id:
         message_queue(key=f"course_confirmation:{appointment.course_id}", kind=MessageKind.COURSE_CONFIRMATION,
                       recipient=appointment.client, params={"course_id": appointment.course_id})
+    elif sessions is not None:
+        now = _now()
+        fresh.append(Message(key=f"confirmation:{appointment.pk}", kind=MessageKind.CONFIRMATION,
+                             recipient=appointment.client, appointment=appointment,
+                             for_starts_at=appointment.starts_at, due_at=now, created_at=now))
     else:
         message_queue(key=f"confirmation:{appointment.pk}", kind=MessageKind.CONFIRMATION,
                       recipient=appointment.client, appointment=appointment, for_starts_at=appointment.starts_at)
-    if appointment.is_first_visit:
+    if plan and sessions is not None:
+        fresh += _plan_after_booking(appointment, sessions=sessions)
+    elif plan:
+        client_messages_plan(client=appointment.client)
+    messages_insert(fresh)
+    if appointment.is_first_visit:  # after the confirmation: the client reads that first
         from intake.notifications import intake_request_after_first_booking
 
         intake_request_after_first_booking(appointment)
-    if plan and booked is not None:
-        _plan_after_booking(appointment, booked=booked)
-    elif plan:
-        client_messages_plan(client=appointment.client)
 
 
 def appointment_messages_moved(appointment: Appointment, *, old_starts_at: datetime, change_id: int,
@@ -239,32 +246,34 @@ def _apply(appointment: Appointment, wanted: list[Planned], rows: list[Message],
     return missing
 
 
-def _plan_after_booking(appointment: Appointment, *, booked: list[Appointment],
-                        now: datetime | None = None) -> None:
+def _plan_after_booking(appointment: Appointment, *, sessions: list[Appointment],
+                        now: datetime | None = None) -> list[Message]:
     """What a new booking changes, and only that (``client_messages_plan`` would re-read every upcoming session).
 
-    The new session gets its planned messages in one insert (it has none yet). Of the client's other sessions
-    only the later ones can change: each counts one more session before it, so its course check-in may come
-    or go (``intake.selectors.course_sessions`` decides, as for a full plan). Reminders, the questionnaire
-    nudge and aftercare of other sessions depend on their own time and flags, which a booking elsewhere does
-    not touch. The result equals a full plan (the planner tests compare them)."""
+    Returns the new session's planned messages, for the caller to insert with its confirmation (it has none
+    yet). Of the client's other sessions only the later ones can change: each counts one more session before
+    it, so its course check-in may come or go (``intake.selectors.course_sessions`` decides, as for a full
+    plan, from ``sessions``: all of the client's live sessions, the new one included). Reminders, the
+    questionnaire nudge and aftercare of other sessions depend on their own time and flags, which a booking
+    elsewhere does not touch. The result equals a full plan (the planner tests compare them)."""
     from intake.selectors import course_sessions  # the intake app owns the course rule
 
     now = now or _now()
-    upcoming = sorted((a for a in booked if a.starts_at > now), key=lambda a: (a.starts_at, a.pk))
+    upcoming = sorted((a for a in sessions if a.status == AppointmentStatus.BOOKED and a.starts_at > now),
+                      key=lambda a: (a.starts_at, a.pk))
     if not upcoming:
-        return
+        return []
     clinic = ClinicSettings.load()
-    course = course_sessions(appointments=upcoming)
-    new: list[Message] = []
+    course = course_sessions(appointments=upcoming, sessions=sessions)
+    fresh: list[Message] = []
     if any(a.pk == appointment.pk for a in upcoming):
         intake_missing = appointment.is_first_visit and _intake_missing(appointment.client)
         wanted = _wanted(appointment, reassess_at=course[appointment.pk].reassess_at, clinic=clinic,
                          intake_missing=intake_missing)
-        new += [_message(p, appointment, p.key(appointment), now) for p in wanted if p.due_at > now]
+        fresh = [_message(p, appointment, p.key(appointment), now) for p in wanted if p.due_at > now]
     later = [a for a in upcoming if (a.starts_at, a.pk) > (appointment.starts_at, appointment.pk)]
-    new += _replan_checkins(later, course=course, clinic=clinic, now=now)
-    _insert(new)
+    _insert(_replan_checkins(later, course=course, clinic=clinic, now=now))
+    return fresh
 
 
 def _replan_checkins(appointments: list[Appointment], *, course: dict, clinic: ClinicSettings,

@@ -16,10 +16,8 @@ from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connections, router
+from django.db.models import IntegerField, Q, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -27,6 +25,7 @@ from clinic.core.models import ClinicSettings
 
 from .models import (
     ACTIVE_STATUSES,
+    MAX_HOLD,
     Appointment,
     AppointmentStatus,
     Break,
@@ -355,13 +354,13 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
           earliest: datetime, latest: datetime, ignore_pk: int | None) -> _Plan:
     """Read the window's schedule (five queries whatever its size) and work out each practitioner-day's
     possible starts, rooms aside. One practitioner's bookings are read alone; the rooms' bookings then
-    only around the starts left (``_room_rows``), so a big location costs a single diary little more."""
+    only around the starts left (``_room_starts``), so a big location costs a single diary little more."""
     tz = location.tz
     window_lo = datetime.combine(start_date, time.min, tzinfo=tz) - timedelta(days=1)
     window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
     hours, opening, breaks = weekly_hours(location, practitioners_qs)
     ids = sorted({pk for pk, _weekday in hours})
-    rooms = list(Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True))
+    rooms = list(Room.objects.filter(location=location, is_active=True).order_by().values_list("pk", flat=True))
     length = service.duration + service.buffer
     if not ids or not rooms or earliest > latest:
         return _Plan(location=location, length=length, rooms=rooms, ids=ids, stretches=[], busy_rows=[],
@@ -374,8 +373,9 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
         for key in ([pk] if pk is not None else ids):
             busy[key].append((starts_at, ends_at))
     alone = len(ids) == 1
-    people = Q(practitioner_id__in=ids)
-    rows = _holds(_active(window_lo, window_hi, ignore_pk).filter(people if alone else people | Q(room_id__in=rooms)))
+    rows = _holds([("practitioner_id", ids, window_lo, window_hi)] if alone else
+                  [("practitioner_id", ids, window_lo, window_hi), ("room_id", rooms, window_lo, window_hi)],
+                  ignore_pk=ignore_pk)
     for pk, _room, starts_at, blocked_until in rows:
         if pk in busy:
             busy[pk].append((starts_at, blocked_until))
@@ -385,29 +385,51 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
                  room_windows_only=alone)
 
 
-def _active(lo: datetime, hi: datetime, ignore_pk: int | None):
-    """Bookings holding time within ``[lo, hi)``."""
-    return (Appointment.objects.filter(starts_at__lt=hi, blocked_until__gt=lo, status__in=ACTIVE_STATUSES)
-            .exclude(pk=ignore_pk).order_by())
+# (column, the ids it may hold, lo, hi): the bookings of those practitioners or rooms touching [lo, hi).
+HoldTerm = tuple[str, list[int], datetime, datetime]
 
 
-def _holds(qs) -> list[tuple[int, int, datetime, datetime]]:
-    """(practitioner, room, starts_at, blocked_until) of each booking in ``qs``, read from the cursor directly.
+def _holds(terms: list[HoldTerm], *, ignore_pk: int | None,
+           not_practitioners: list[int] | None = None) -> list[tuple[int, int, datetime, datetime]]:
+    """(practitioner, room, starts_at, blocked_until) of each active booking matching any of ``terms``.
 
-    Django's datetime converter consults the settings for every value: on a location's month (thousands of
-    bookings) that alone cost more than the engine's arithmetic. The driver already returns datetimes (naive
-    UTC on SQLite), so they only need their zone.
+    The engine's hot reads, written as SQL: compiling the same filter through the ORM cost more than running it
+    (a month's room windows are two dozen OR-ed terms), and Django's datetime converter consults the settings
+    for every value. No booking holds longer than ``MAX_HOLD`` (a check constraint), so one touching
+    ``[lo, hi)`` started after ``lo - MAX_HOLD``: that bound changes no answer, and makes each term one range of
+    the (practitioner | room, starts_at) index instead of every booking since the clinic opened.
     """
-    qs = qs.values_list("practitioner_id", "room_id", "starts_at", "blocked_until")
-    connection = connections[qs.db]
-    try:
-        sql, params = qs.query.get_compiler(qs.db).as_sql()
-    except EmptyResultSet:
+    connection = connections[router.db_for_read(Appointment)]
+    ops, table = connection.ops, Appointment._meta.db_table
+    adapt = ops.adapt_datetimefield_value
+    ors, params = [], []
+    for column, ids, lo, hi in terms:
+        if ids:
+            ors.append(f"({column} IN ({', '.join(['%s'] * len(ids))}) AND starts_at > %s AND starts_at < %s"
+                       " AND blocked_until > %s)")
+            params += [*ids, adapt(lo - MAX_HOLD), adapt(hi), adapt(lo)]
+    if not ors:
         return []
+    sqlite = connection.vendor == "sqlite"
+    # SQLite: the instants as text (no per-value converter), parsed once per distinct value below.
+    instants = "starts_at || '', blocked_until || ''" if sqlite else "starts_at, blocked_until"
+    sql = (f"SELECT practitioner_id, room_id, {instants} FROM {ops.quote_name(table)} "
+           f"WHERE ({' OR '.join(ors)}) AND status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))})")
+    params += ACTIVE_STATUSES
+    if ignore_pk is not None:
+        sql += " AND id <> %s"
+        params.append(ignore_pk)
+    if not_practitioners:
+        sql += f" AND practitioner_id NOT IN ({', '.join(['%s'] * len(not_practitioners))})"
+        params += not_practitioners
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     tz = connection.timezone
+    if sqlite:  # sessions start and end on the step grid: a location's month shares a few hundred instants
+        texts = {text for row in rows for text in row[2:]}
+        parsed = {text: datetime.fromisoformat(text).replace(tzinfo=tz) for text in texts}
+        return [(pk, room, parsed[lo], parsed[hi]) for pk, room, lo, hi in rows]
     return [(pk, room, _aware(starts_at, tz), _aware(blocked_until, tz)) for pk, room, starts_at, blocked_until in rows]
 
 
@@ -427,13 +449,18 @@ def _stretches(*, ids: list[int], hours: dict, opening: dict | None, breaks: dic
         weekday = day.weekday()
         offset = _day_offset(day, tz)
         day_opening = None if opening is None else _wall_intervals(day, opening.get(weekday, []), tz, offset)
+        in_utc: dict[tuple, list] = {}  # the day's hours and breaks in UTC: most of a team share theirs
         for pk in ids:
             spec = hours.get((pk, weekday))
             if not spec:
                 continue
-            day_breaks = _wall_intervals(day, breaks.get((pk, weekday), []), tz, offset)
-            for start_t, end_t in spec:
-                lo, hi = _wall(day, start_t, tz, offset), _wall(day, end_t, tz, offset)
+            hours_key, breaks_key = tuple(spec), ("breaks", *breaks.get((pk, weekday), ()))
+            if hours_key not in in_utc:
+                in_utc[hours_key] = [(a, b, _wall(day, a, tz, offset), _wall(day, b, tz, offset)) for a, b in spec]
+            if breaks_key not in in_utc:
+                in_utc[breaks_key] = _wall_intervals(day, breaks_key[1:], tz, offset)
+            day_breaks = in_utc[breaks_key]
+            for start_t, end_t, lo, hi in in_utc[hours_key]:
                 if hi <= lo:
                     continue
                 starts = _stretch_starts(lo, hi, day_opening, merged[pk].between(lo, hi, extra=day_breaks),
@@ -453,11 +480,8 @@ def _room_starts(plan: _Plan, ignore_pk: int | None) -> tuple[Starts, list[datet
     rows = plan.busy_rows
     if plan.room_windows_only:
         windows = _room_windows([r for s in plan.stretches for r in s.starts], plan.length)
-        near = Q()
-        for lo, hi in windows:
-            near |= Q(starts_at__lt=hi, blocked_until__gt=lo)
-        rows = rows + _holds(_active(windows[0][0], windows[-1][1], ignore_pk)
-                             .filter(near, room_id__in=plan.rooms).exclude(practitioner_id__in=plan.ids))
+        rows = rows + _holds([("room_id", plan.rooms, lo, hi) for lo, hi in windows], ignore_pk=ignore_pk,
+                             not_practitioners=plan.ids)
     per_room: dict[int, list] = {pk: [] for pk in plan.rooms}
     for _pk, room, starts_at, blocked_until in rows:
         if room in per_room:
@@ -593,7 +617,7 @@ def slot_problem(*, service: Service, practitioner: Practitioner, location: Loca
 
     Clashes with other appointments are not reported here: the write itself detects them
     (``SlotTaken``) so that the message is the same whether we lost a race or not. So no booking is read:
-    at most four queries (settings, the practitioner's offer, the weekday's hours, time off).
+    two queries (settings, then ``_slot_facts``: the offer, the weekday's hours, breaks, time off and rooms).
     """
     return _check(service=service, practitioner=practitioner, location=location, start=start, staff=staff,
                   ignore_pk=ignore_appointment_pk, now=now, clashes=False).problem
@@ -603,7 +627,8 @@ def slot_check(*, service: Service, practitioner: Practitioner, location: Locati
                staff: bool = False, ignore_appointment_pk: int | None = None,
                now: datetime | None = None) -> SlotCheck:
     """``slot_problem`` and, when there is none, whether the start is still free (what the engine would
-    offer), in one read of at most five queries: the review page's whole question."""
+    offer), in two queries (the bookings then are read with ``slot_problem``'s facts): the review page's whole
+    question."""
     return _check(service=service, practitioner=practitioner, location=location, start=start, staff=staff,
                   ignore_pk=ignore_appointment_pk, now=now, clashes=True)
 
@@ -616,21 +641,18 @@ def _check(*, service: Service, practitioner: Practitioner, location: Location, 
                             staff=staff, now=now, clinic=clinic)
     if problem:
         return SlotCheck(problem, False)
-    offers, works, rooms = _offer(service=service, practitioner=practitioner, location=location)
-    if not practitioner.is_active or not offers:
+    facts = _slot_facts(service=service, practitioner=practitioner, location=location, start=start,
+                        ignore_pk=ignore_pk, clashes=clashes)
+    if not practitioner.is_active or not facts.offers:
         return SlotCheck(f"{practitioner} does not offer {service.name}. Please choose another practitioner.", False)
-    if not works:
+    if not facts.works:
         return SlotCheck(f"{practitioner} does not work at {location.name}.", False)
     problem = _schedule_problem(service=service, practitioner=practitioner, location=location, start=start,
-                                staff=staff, clinic=clinic, has_rooms=rooms > 0)
+                                staff=staff, clinic=clinic, facts=facts)
     if problem or not clashes:
         return SlotCheck(problem, False)
-    blocked = start + service.duration + service.buffer
-    held = list(_active(start, blocked, ignore_pk)
-                .filter(Q(practitioner_id=practitioner.pk) | Q(room__location=location, room__is_active=True))
-                .values_list("practitioner_id", "room_id"))
-    busy_rooms = {room for _pk, room in held}
-    return SlotCheck(None, any(pk == practitioner.pk for pk, _room in held) or len(busy_rooms) >= rooms)
+    busy_rooms = {room for _pk, room in facts.held}
+    return SlotCheck(None, any(pk == practitioner.pk for pk, _room in facts.held) or len(busy_rooms) >= facts.rooms)
 
 
 def _rule_problem(*, service: Service, practitioner: Practitioner, location: Location, start: datetime, staff: bool,
@@ -649,49 +671,128 @@ def _rule_problem(*, service: Service, practitioner: Practitioner, location: Loc
     return None
 
 
-def _offer(*, service: Service, practitioner: Practitioner, location: Location) -> tuple[bool, bool, int]:
-    """(Does the practitioner offer the service, work at the location, how many active rooms it has): one query."""
-    rooms = (Room.objects.filter(location_id=location.pk, is_active=True).order_by().values("location_id")
-             .annotate(n=Count("pk")).values("n"))
-    row = Practitioner.objects.filter(pk=practitioner.pk).values_list(
-        Exists(Practitioner.services.through.objects.filter(practitioner_id=OuterRef("pk"), service_id=service.pk)),
-        Exists(Practitioner.locations.through.objects.filter(practitioner_id=OuterRef("pk"),
-                                                             location_id=location.pk)),
-        Coalesce(Subquery(rooms), 0),
-    ).first()
-    return row if row is not None else (False, False, 0)
+@dataclass
+class _SlotFacts:
+    """Everything ``_check`` needs about one practitioner, service, location and start."""
+
+    offers: bool  # the practitioner offers the service
+    works: bool  # ... and works at the location
+    rooms: int  # the location's active rooms
+    hours: list[tuple[time, time]]  # the practitioner's working intervals here on the start's weekday
+    opening: dict[int, list[tuple[time, time]]] | None  # weekday -> intervals; None: the location sets none
+    breaks: list[tuple[time, time]]  # the practitioner's breaks that weekday
+    time_off: list[tuple[int | None, datetime, datetime]]  # (practitioner, or None for a closure, starts, ends)
+    held: list[tuple[int, int]]  # (practitioner, room) of the bookings then (read only for clashes)
+
+
+# Row kinds of ``_slot_facts``' one query.
+_HOURS, _OPENING, _BREAK, _OFF, _OFFERS, _WORKS, _ROOM, _HELD = range(8)
+
+
+def _slot_facts(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
+                ignore_pk: int | None, clashes: bool) -> _SlotFacts:
+    """One query (a UNION ALL of small indexed reads) for what the booking POST and the review page ask of one
+    start: compiling these reads through the ORM cost more than running them, once per click.
+
+    Rows are (kind, a, b, from, until, starts, ends); typed NULLs keep PostgreSQL's column types.
+    """
+    connection = connections[router.db_for_read(Appointment)]
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    tz = location.tz
+    weekday = start.astimezone(tz).weekday()
+    blocked = start + service.duration + service.buffer
+    pk, place = practitioner.pk, location.pk
+    n_i, n_t, n_d = "CAST(NULL AS integer)", "CAST(NULL AS time)", "CAST(NULL AS timestamp with time zone)"
+
+    def table(model) -> str:
+        return q(model._meta.db_table)
+
+    offers, works = Practitioner.services.through, Practitioner.locations.through
+    parts = [
+        (f"SELECT {_HOURS}, {n_i}, {n_i}, {q('start')}, {q('end')}, {n_d}, {n_d} FROM {table(WorkingHours)} "
+         "WHERE practitioner_id = %s AND location_id = %s AND weekday = %s", [pk, place, weekday]),
+        (f"SELECT {_OPENING}, {n_i}, weekday, opens, closes, {n_d}, {n_d} FROM {table(OpeningHours)} "
+         "WHERE location_id = %s", [place]),
+        (f"SELECT {_BREAK}, {n_i}, {n_i}, {q('start')}, {q('end')}, {n_d}, {n_d} FROM {table(Break)} "
+         "WHERE practitioner_id = %s AND weekday = %s", [pk, weekday]),
+        (f"SELECT {_OFF}, practitioner_id, {n_i}, {n_t}, {n_t}, starts_at, ends_at FROM {table(TimeOff)} "
+         "WHERE (practitioner_id = %s OR (practitioner_id IS NULL AND (location_id = %s OR location_id IS NULL))) "
+         "AND starts_at < %s AND ends_at > %s", [pk, place, adapt(blocked), adapt(start)]),
+        (f"SELECT {_OFFERS}, {n_i}, {n_i}, {n_t}, {n_t}, {n_d}, {n_d} FROM {table(offers)} "
+         "WHERE practitioner_id = %s AND service_id = %s", [pk, service.pk]),
+        (f"SELECT {_WORKS}, {n_i}, {n_i}, {n_t}, {n_t}, {n_d}, {n_d} FROM {table(works)} "
+         "WHERE practitioner_id = %s AND location_id = %s", [pk, place]),
+        (f"SELECT {_ROOM}, {n_i}, {n_i}, {n_t}, {n_t}, {n_d}, {n_d} FROM {table(Room)} "
+         "WHERE location_id = %s AND is_active", [place]),
+    ]
+    if clashes:  # the bookings holding the practitioner, or a room here, at that time (see ``_holds``)
+        statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+        parts.append((
+            f"SELECT {_HELD}, practitioner_id, room_id, {n_t}, {n_t}, {n_d}, {n_d} FROM {table(Appointment)} "
+            f"WHERE status IN ({statuses}) AND starts_at > %s AND starts_at < %s AND blocked_until > %s "
+            f"AND (practitioner_id = %s OR room_id IN (SELECT id FROM {table(Room)} WHERE location_id = %s "
+            "AND is_active))" + (" AND id <> %s" if ignore_pk is not None else ""),
+            [*ACTIVE_STATUSES, adapt(start - MAX_HOLD), adapt(blocked), adapt(start), pk, place]
+            + ([ignore_pk] if ignore_pk is not None else [])))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql for sql, _params in parts), [p for _sql, params in parts for p in params])
+        rows = cursor.fetchall()
+    return _facts_from(rows, connection.timezone)
+
+
+def _facts_from(rows: list[tuple], db_tz) -> _SlotFacts:
+    """``_slot_facts``' rows as typed facts. SQLite returns times and instants as text where no column type
+    says otherwise (a UNION's later branches), PostgreSQL as objects."""
+    facts = _SlotFacts(offers=False, works=False, rooms=0, hours=[], opening=None, breaks=[], time_off=[], held=[])
+    opening: dict = defaultdict(list)
+    for kind, a, b, lo, hi, starts_at, ends_at in rows:
+        if kind in (_HOURS, _OPENING, _BREAK):
+            interval = (_as_time(lo), _as_time(hi))
+            (facts.hours if kind == _HOURS else facts.breaks if kind == _BREAK else opening[b]).append(interval)
+        elif kind == _OFF:
+            facts.time_off.append((a, _aware(starts_at, db_tz), _aware(ends_at, db_tz)))
+        elif kind == _HELD:
+            facts.held.append((a, b))
+        else:
+            facts.offers |= kind == _OFFERS
+            facts.works |= kind == _WORKS
+            facts.rooms += kind == _ROOM
+    facts.hours.sort()
+    facts.breaks.sort()
+    facts.opening = {day: sorted(spec) for day, spec in opening.items()} or None
+    return facts
+
+
+def _as_time(value: time | str) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)
 
 
 def _schedule_problem(*, service: Service, practitioner: Practitioner, location: Location, start: datetime,
-                      staff: bool, clinic: ClinicSettings, has_rooms: bool) -> str | None:
-    """Whether the engine would offer this exact start, clashes aside (two queries); else why not, in words."""
+                      staff: bool, clinic: ClinicSettings, facts: _SlotFacts) -> str | None:
+    """Whether the engine would offer this exact start, clashes aside; else why not, in words."""
     tz = location.tz
     day = start.astimezone(tz).date()
     weekday = day.weekday()
     blocked = start + service.duration + service.buffer
-    hours, opening, breaks = weekly_hours(location, Practitioner.objects.filter(pk=practitioner.pk), {weekday})
-    off, closed = False, False
     offset = _day_offset(day, tz)
-    busy = _wall_intervals(day, breaks.get((practitioner.pk, weekday), []), tz, offset)
-    for pk, starts_at, ends_at in TimeOff.objects.filter(
-        Q(practitioner_id=practitioner.pk) | Q(practitioner=None, location=location)
-        | Q(practitioner=None, location=None),
-        starts_at__lt=blocked, ends_at__gt=start,
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
-        busy.append((starts_at, ends_at))
-        off, closed = off or pk is not None, closed or pk is None
+    busy = _wall_intervals(day, facts.breaks, tz, offset)
+    busy.extend((starts_at, ends_at) for _pk, starts_at, ends_at in facts.time_off)
+    off = any(pk is not None for pk, _lo, _hi in facts.time_off)
+    closed = any(pk is None for pk, _lo, _hi in facts.time_off)
     busy.sort()
+    opening = facts.opening
     day_opening = None if opening is None else _wall_intervals(day, opening.get(weekday, []), tz, offset)
     step = timedelta(minutes=1) if staff else timedelta(minutes=clinic.slot_step_minutes)
-    for start_t, end_t in hours.get((practitioner.pk, weekday), []):
+    for start_t, end_t in facts.hours:
         lo, hi = _wall(day, start_t, tz, offset), _wall(day, end_t, tz, offset)
         if hi <= lo:
             continue
         starts = _stretch_starts(lo, hi, day_opening, busy, blocked - start, [(start, start)])
         stretch = _Stretch(practitioner.pk, day, start_t, end_t, lo, offset, starts)
-        if has_rooms and starts and _grid_starts(stretch, starts, step, tz):
+        if facts.rooms and starts and _grid_starts(stretch, starts, step, tz):
             return None
-    if not has_rooms:
+    if not facts.rooms:
         return f"{location.name} has no treatment room set up."
     if closed:
         return "The clinic is closed at that time. Please choose another date."

@@ -59,11 +59,12 @@ def _location_for(request, service: Service) -> tuple[Location, list[Location]]:
     return chosen, locations
 
 
-def _own_appointment(request, pk: int) -> Appointment:
-    """The logged-in client's appointment, or 404: never reveal that someone else's exists."""
-    return get_object_or_404(
-        Appointment.objects.select_related("service", "practitioner__user", "location", "room"),
-        pk=pk, client=request.user)
+def _own_appointment(request, pk: int, **annotations) -> Appointment:
+    """The logged-in client's appointment, or 404: never reveal that someone else's exists. ``annotations``
+    ride along in the same query."""
+    appointments = Appointment.objects.select_related("service", "practitioner__user", "location", "room")
+    return get_object_or_404(appointments.annotate(**annotations) if annotations else appointments,
+                             pk=pk, client=request.user)
 
 
 def _local(value: datetime, location: Location) -> datetime:
@@ -110,8 +111,11 @@ class MonthCell:
     day: date
     in_month: bool
     free: int
-    url: str | None
+    url: str | None  # the day's week, on a day of this month that times may be offered on
     in_week: bool
+    # Written once here, as SlotView's labels are: the template renders some forty cells.
+    css: str = ""  # "has-free in-week", "out"
+    title: str = ""  # "3 free times"
 
 
 def _slot_views(slots: list[Slot], location: Location, url: Callable[[Slot], str],
@@ -163,40 +167,27 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
     slots = [] if lo > hi else selectors.available_slots(
         service=service, location=location, practitioner=practitioner, start_date=lo, end_date=hi, now=now,
         ignore_appointment_pk=ignore_appointment_pk)
-    practitioners: dict[int, Practitioner] = {}
     if practitioner is None:
         slots = selectors.first_per_start(slots)
-        practitioners = {p.pk: p for p in selectors.bookable_practitioners(service=service, location=location)
-                         .select_related("user")}
     by_day: dict[date, list[Slot]] = defaultdict(list)
     for slot in slots:
         by_day[slot.local_start(location.tz).date()].append(slot)
 
-    days = []
-    for offset in range(7):
-        day = week_start + timedelta(days=offset)
-        days.append(DayView(day=day, slots=_slot_views(by_day.get(day, []), location, slot_url, practitioners),
-                            bookable=first <= day <= last_day))
-    month = []
-    grid_start = month_start - timedelta(days=month_start.weekday())
-    grid_end = month_end + timedelta(days=6 - month_end.weekday())
-    day = grid_start
-    while day <= grid_end:
-        row = []
-        for _ in range(7):
-            free = len(by_day.get(day, []))
-            row.append(MonthCell(day=day, in_month=day.month == month_start.month, free=free,
-                                 url=page_url(day) if first <= day <= last_day else None,
-                                 in_week=week_start <= day <= week_end))
-            day += timedelta(days=1)
-        month.append(row)
+    week = [week_start + timedelta(days=offset) for offset in range(7)]
+    shown = any(by_day.get(day) for day in week)
+    # "First available" names who each time is with; a week without times needs no names (and no query).
+    practitioners = _names(service=service, location=location) if practitioner is None and shown else {}
+    days = [DayView(day=day, slots=_slot_views(by_day.get(day, []), location, slot_url, practitioners),
+                    bookable=first <= day <= last_day) for day in week]
+    month = _month(month_start, month_end, by_day=by_day, week=(week_start, week_end),
+                   offered=lambda day: first <= day <= last_day, page_url=page_url)
     next_free = next((d for d in sorted(by_day) if d > week_end), None)
     previous_month_end = month_start - timedelta(days=1)
     next_month_start = month_end + timedelta(days=1)
     return {
         "location": location, "days": days, "month": month, "month_start": month_start,
         "week_start": week_start, "week_end": week_end, "today": today,
-        "week_has_slots": any(d.slots for d in days),
+        "week_has_slots": shown,
         "prev_week_url": page_url(week_start - timedelta(days=7)) if week_start > first else None,
         "next_week_url": page_url(week_end + timedelta(days=1)) if week_end < last_day else None,
         "prev_month_url": page_url(previous_month_end) if previous_month_end >= first else None,
@@ -206,22 +197,55 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
     }
 
 
+def _names(*, service: Service, location: Location) -> dict[int, Practitioner]:
+    """The practitioners of "first available", by id, read for their names only (not their whole user row)."""
+    people = (selectors.bookable_practitioners(service=service, location=location).select_related("user")
+              .only("user", "user__first_name", "user__last_name").order_by())
+    return {p.pk: p for p in people}
+
+
+def _month(month_start: date, month_end: date, *, by_day: dict[date, list[Slot]], week: tuple[date, date],
+           offered: Callable[[date], bool], page_url: Callable[[date], str]) -> list[list[MonthCell]]:
+    """The month overview, Monday to Sunday rows: each day's number of free times, and a link to its week on
+    the days of this month that times may be offered on."""
+    day = month_start - timedelta(days=month_start.weekday())
+    grid_end = month_end + timedelta(days=6 - month_end.weekday())
+    rows = []
+    while day <= grid_end:
+        row = []
+        for _ in range(7):
+            in_month, in_week = day.month == month_start.month, week[0] <= day <= week[1]
+            free = len(by_day.get(day, ()))
+            url = page_url(day) if in_month and offered(day) else None
+            first_class = ("has-free" if free else "") if url else "out"
+            row.append(MonthCell(day=day, in_month=in_month, free=free, url=url, in_week=in_week,
+                                 css=f"{first_class} in-week".strip() if in_week else first_class,
+                                 title=f"{free} free time{'' if free == 1 else 's'}"))
+            day += timedelta(days=1)
+        rows.append(row)
+    return rows
+
+
 def _review_urls(service: Service, *, any_practitioner: bool) -> Callable[[Slot], str]:
     """The review link of each slot; the route is reversed once for a whole week of them, not per slot."""
     base = reverse("booking:review", args=[service.slug])
     tail = "&any=1" if any_practitioner else ""
 
     def url(slot: Slot) -> str:
-        query = {"practitioner": slot.practitioner_id, "location": slot.location_id, "start": format_start(slot.start)}
-        return f"{base}?{urlencode(query)}{tail}"
+        # The ids are integers, so only the start needs quoting: the link urlencode writes, at half its cost.
+        start = urlencode({"start": format_start(slot.start)})
+        return f"{base}?practitioner={slot.practitioner_id}&location={slot.location_id}&{start}{tail}"
 
     return url
 
 
 def _page_urls(base: str, **query) -> Callable[[date], str]:
-    """The link to the week (and month) of a date: ``base`` reversed once for the month's cells."""
+    """The link to the week (and month) of a date: ``base`` reversed and ``query`` encoded once for the month's
+    cells (an ISO date needs no quoting)."""
+    prefix = f"{base}?{urlencode(query)}&" if query else f"{base}?"
+
     def url(day: date) -> str:
-        return f"{base}?{urlencode({**query, 'week': day.isoformat()})}"
+        return f"{prefix}week={day.isoformat()}"
 
     return url
 
@@ -367,12 +391,13 @@ def _confirm(request, context: dict):
 @require(Cap.BOOK_ONLINE)
 def booked(request, pk: int):
     """Step 5: confirmation, the .ics link and, for a first visit, the intake questionnaire."""
-    appointment = _own_appointment(request, pk)
+    # No "fill in the questionnaire" prompt for a client who already sent it (e.g. booking again): asked in the
+    # appointment's own query, not a round trip of its own.
+    sent = IntakeSubmission.objects.filter(client=OuterRef("client"), status=SubmissionStatus.SUBMITTED)
+    appointment = _own_appointment(request, pk, intake_sent=Exists(sent))
     return render(request, "booking/booked.html", {
         "appointment": appointment, "start": appointment.local_starts_at, "end": appointment.local_ends_at,
-        # No "fill in the questionnaire" prompt for a client who already sent it (e.g. booking again).
-        "intake_sent": IntakeSubmission.objects.filter(client=request.user,
-                                                       status=SubmissionStatus.SUBMITTED).exists(),
+        "intake_sent": appointment.intake_sent,
     })
 
 
@@ -511,7 +536,8 @@ def cancel(request, pk: int):
     if refused:
         return refused
     form = CancelForm(request.POST or None)
-    context = {"appointment": appointment, "start": appointment.local_starts_at, "form": form}
+    start = appointment.local_starts_at  # read before the cancel, which reloads the row and its location with it
+    context = {"appointment": appointment, "start": start, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
             services.appointment_cancel(appointment=appointment, actor=request.user,
@@ -519,7 +545,7 @@ def cancel(request, pk: int):
         except services.BookingError as exc:
             context["error"] = exc.message
             return render(request, "booking/cancel.html", context)
-        messages.success(request, f"Your session on {appointment.local_starts_at:%A %-d %B at %H:%M} is cancelled.")
+        messages.success(request, f"Your session on {start:%A %-d %B at %H:%M} is cancelled.")
         return redirect("booking:my_appointments")
     return render(request, "booking/cancel.html", context)
 

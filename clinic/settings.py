@@ -273,10 +273,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 
-# --- Cache: throttle counters -------------------------------------------------------------
+# --- Cache: throttle counters and sessions --------------------------------------------------
 # Shared through Redis when there is one, so every worker counts the same attempts; tests use local memory.
 if REDIS_URL and not TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Every request reads its session: from Redis, with the database behind it (a flushed cache loses no one's
+    # sign-in). Only with a cache all processes share: a per-process one would keep a signed-out session alive.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

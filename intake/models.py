@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic.core.models import SettingsRow
+
 
 class QuestionnaireVersion(models.Model):
     """One frozen wording of the questionnaire. Never edited: a change is a new number
@@ -63,7 +65,7 @@ def _wait(label: str, default: int, help_text: str) -> models.PositiveIntegerFie
                                        help_text=help_text)
 
 
-class IntakeSettings(models.Model):
+class IntakeSettings(SettingsRow):
     """The clinic's screening waits and re-assessment plan, edited by the manager (``/intake/settings/``).
 
     Clinics disagree on how long to wait after cosmetic procedures, so these are settings, not constants.
@@ -101,8 +103,7 @@ class IntakeSettings(models.Model):
 
     @classmethod
     def load(cls) -> IntakeSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        return super().load()
 
     @property
     def reassess_sessions(self) -> list[int]:

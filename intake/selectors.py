@@ -281,13 +281,18 @@ class _History:
         return any(since is None or at >= since for at in self.reassessed)
 
 
-def _histories(client_ids: set[int], *, until: datetime, milestones: list[int]) -> dict[int, _History]:
-    """Counted sessions starting at or before ``until`` per client (one query), and their re-assessments
-    (one more, only when a client has reached one of the ``milestones``)."""
+def _histories(client_ids: set[int], *, until: datetime, milestones: list[int],
+               sessions: list[Appointment] | None = None) -> dict[int, _History]:
+    """Counted sessions starting at or before ``until`` per client (one query, none when ``sessions`` has them
+    already), and their re-assessments (one more, only when a client has reached one of the ``milestones``)."""
     histories = {client_id: _History(order=[]) for client_id in client_ids}
-    for client_id, starts_at, pk in (Appointment.objects.filter(client_id__in=client_ids, status__in=COURSE_STATUSES,
-                                                                starts_at__lte=until)
-                                     .order_by("starts_at", "pk").values_list("client_id", "starts_at", "pk")):
+    if sessions is None:
+        rows = (Appointment.objects.filter(client_id__in=client_ids, status__in=COURSE_STATUSES, starts_at__lte=until)
+                .order_by("starts_at", "pk").values_list("client_id", "starts_at", "pk"))
+    else:
+        rows = sorted(((a.client_id, a.starts_at, a.pk) for a in sessions
+                       if a.status in COURSE_STATUSES and a.starts_at <= until), key=lambda row: (row[1], row[2]))
+    for client_id, starts_at, pk in rows:
         histories[client_id].order.append((starts_at, pk))
     reached = [cid for cid, h in histories.items() if milestones and len(h.order) >= milestones[0]]
     if reached:
@@ -296,20 +301,23 @@ def _histories(client_ids: set[int], *, until: datetime, milestones: list[int]) 
     return histories
 
 
-def course_sessions(*, appointments: Iterable[Appointment]) -> dict[int, CourseSession]:
+def course_sessions(*, appointments: Iterable[Appointment],
+                    sessions: list[Appointment] | None = None) -> dict[int, CourseSession]:
     """Where each appointment stands in its client's course, by appointment pk.
 
     Its number counts the client's sessions before it (past or booked ahead, see ``COURSE_STATUSES``);
     it is a re-assessment session when that number is one of the clinic's re-assessment sessions
     (``IntakeSettings``) and no re-assessment has been recorded for that stage yet. Two or three queries
-    whatever the number of appointments: list pages call this once.
+    whatever the number of appointments: list pages call this once. ``sessions``: every session of the
+    appointments' clients that is not cancelled, when the caller has just read them (a booking, under the
+    client's lock); the history is then counted from them instead of read again.
     """
     appointments = list(appointments)
     if not appointments:
         return {}
     milestones = IntakeSettings.load().reassess_sessions
     histories = _histories({a.client_id for a in appointments}, until=max(a.starts_at for a in appointments),
-                           milestones=milestones)
+                           milestones=milestones, sessions=sessions)
     result = {}
     for a in appointments:
         if a.status not in COURSE_STATUSES:

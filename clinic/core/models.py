@@ -34,8 +34,35 @@ def validate_reminder_hours(value: str) -> None:
         raise ValidationError(_("Each reminder must be between 1 and 336 hours (14 days) before the session."))
 
 
-# The settings row a request (or task) already read: see ``ClinicSettings.loaded_once``.
-_memo: ContextVar[ClinicSettings | None] = ContextVar("clinic_settings", default=None)
+# The settings rows a request (or task) already read, by model: see ``ClinicSettings.loaded_once``.
+_memo: ContextVar[dict[type, SettingsRow] | None] = ContextVar("settings_rows", default=None)
+
+
+class SettingsRow(models.Model):
+    """A settings table of one row (pk 1). Inside ``ClinicSettings.loaded_once`` (every request, every batch
+    of messages) each row is read at most once: ``load()`` returns the copy already read, and ``save()`` keeps
+    that copy current."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        memo = _memo.get()
+        if memo is not None:
+            memo[type(self)] = self  # later reads in this request see what was saved
+
+    @classmethod
+    def load(cls):
+        """The settings row, created with its defaults on first use; inside ``loaded_once`` the one already
+        read (no query)."""
+        memo = _memo.get()
+        if memo is not None and cls in memo:
+            return memo[cls]
+        obj, _created = cls.objects.get_or_create(pk=1)
+        if memo is not None:
+            memo[cls] = obj
+        return obj
 
 
 class ClinicalAccess(models.TextChoices):
@@ -43,7 +70,7 @@ class ClinicalAccess(models.TextChoices):
     WHOLE_CLINIC = "whole_clinic", _("Whole clinic: every client")
 
 
-class ClinicSettings(models.Model):
+class ClinicSettings(SettingsRow):
     """The one row of clinic-wide settings a manager edits in the app (``/manage/settings/``)."""
 
     name = models.CharField(_("clinic name"), max_length=120, default="Lotus Facial Acupuncture")
@@ -114,32 +141,23 @@ class ClinicSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        if _memo.get() is not None:
-            _memo.set(self)  # later reads in this request see what was saved
-
     @classmethod
     def load(cls) -> ClinicSettings:
-        """The settings row; inside ``loaded_once`` the one already read (no query)."""
-        memo = _memo.get()
-        if memo is not None:
-            return memo
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        return super().load()
 
     @classmethod
     @contextmanager
     def loaded_once(cls) -> Iterator[ClinicSettings]:
-        """Read the row once for a whole request or task: every ``load()`` inside returns that instance.
+        """Read each settings row (``SettingsRow``) once for a whole request or task: every ``load()`` inside
+        returns that instance. The clinic's row is read at once (every page needs it), the others when first
+        asked for.
 
         A booking asks for the settings in the view, the engine, the rules and the planner; one read is enough
-        as a request sees one version of them. Saving the row inside keeps the memo current; leaving the block
-        forgets it, so the next request reads the row again (a manager's change shows on the next page)."""
-        settings = cls.load()
-        token = _memo.set(settings)
+        as a request sees one version of them. Saving a row inside keeps the memo current; leaving the block
+        forgets it, so the next request reads the rows again (a manager's change shows on the next page)."""
+        token = _memo.set({})
         try:
-            yield settings
+            yield cls.load()
         finally:
             _memo.reset(token)
 

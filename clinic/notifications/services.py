@@ -109,6 +109,24 @@ def message_queue(*, key: str, kind: str, recipient, due_at: datetime | None = N
     return message
 
 
+def messages_insert(messages: list[Message]) -> None:
+    """Write new rows in one statement, inside the transaction of the change: for keys nobody else can hold,
+    because they name a row this very transaction created (``confirmation:<id of the new booking>``), so there
+    is no conflict to skip and no savepoint to pay for. Those already due go to a worker once the transaction
+    commits, as ``message_queue``'s do."""
+    if not messages:
+        return
+    now = _now()
+    Message.objects.bulk_create(messages)
+    if None in (m.pk for m in messages):  # a database that cannot return the new ids from a bulk insert
+        ids = dict(Message.objects.filter(key__in=[m.key for m in messages]).values_list("key", "pk"))
+        for message in messages:
+            message.pk = ids[message.key]
+    due = [m.pk for m in messages if m.due_at <= now]
+    if due:
+        transaction.on_commit(lambda: _enqueue(due), robust=True)
+
+
 def messages_cancel(queryset, *, reason: str) -> int:
     """Messages that no longer make sense (the session moved or was cancelled): never send them."""
     return queryset.filter(state=MessageState.PENDING).update(

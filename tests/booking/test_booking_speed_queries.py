@@ -25,11 +25,11 @@ pytestmark = pytest.mark.usefixtures("now")
 POSTGRESQL = connection.vendor == "postgresql"
 # The booking POST: the middleware's settings, session and user; the service, practitioner and location of the
 # form; then in one transaction the engine's check, the client's live sessions, the screening gate (the
-# questionnaire, its flags, the intake settings), the rooms, the insert, its event, the confirmation (in a
-# savepoint: 3), the course rule (intake settings, history), the later session's check-ins and the planned
-# messages in one insert; the transaction's start and end (in a test, its savepoint). PostgreSQL also takes its
-# locks in one statement and guards the insert with a savepoint.
-BOOKING_POST_QUERIES = 28 if POSTGRESQL else 25
+# questionnaire, its flags, the intake settings), the rooms, the insert, its event, the later session's
+# check-ins, and the confirmation with the planned messages in one insert (the course rule counts the sessions
+# already read, with the settings already read); the transaction's start and end (in a test, its savepoint).
+# PostgreSQL also takes its locks in one statement.
+BOOKING_POST_QUERIES = 19 if POSTGRESQL else 18
 
 # Both pages: settings, session, user, the service and what the page names (practitioner and location), the
 # screening gate's three reads, then the engine (the review page: its one check; the times page: its week).
@@ -129,4 +129,19 @@ def test_settings_are_read_once_per_request(login, regular, practitioner, servic
     with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
         client.post(review_url(service, practitioner, location, start), _form(practitioner, location, start))
 
-    assert sum('"core_clinicsettings"' in q["sql"] for q in queries.captured_queries) == 1
+    # The clinic's settings (the middleware) and the intake settings (the screening gate, then the course rule).
+    assert sum('FROM "core_clinicsettings"' in q["sql"] for q in queries.captured_queries) == 1
+    assert sum('FROM "intake_intakesettings"' in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_a_setting_saved_in_a_request_is_what_the_rest_of_it_reads():
+    from clinic.core.models import ClinicSettings
+
+    with ClinicSettings.loaded_once():
+        read = IntakeSettings.load()
+        IntakeSettings.objects.filter(pk=1).update(reassess_at_sessions="7")  # no save(): the copy read stays
+        assert IntakeSettings.load() is read
+        saved = IntakeSettings(pk=1, reassess_at_sessions="9")
+        saved.save()
+        assert IntakeSettings.load().reassess_sessions == [9]
+    assert IntakeSettings.load().reassess_sessions == [9]  # the next request reads the row again

@@ -2,7 +2,8 @@
 
 Any practitioner: settings, weekly hours (with opening hours and breaks in one), rooms, time off, bookings.
 One practitioner: their bookings, then the rooms' bookings only around the times they are free (one more).
-``slot_problem`` reads no booking at all; ``slot_check`` adds one read of the bookings at that very time.
+``slot_problem``: settings, then one read of the offer, the weekday's hours, breaks, time off and rooms (no booking);
+``slot_check`` reads the bookings at that very time in that same read.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.usefixtures("now")
 
 ANY_PRACTITIONER_QUERIES = 5
 ONE_PRACTITIONER_QUERIES = 6
-SLOT_PROBLEM_QUERIES = 4
-SLOT_CHECK_QUERIES = 5
+SLOT_PROBLEM_QUERIES = 2
+SLOT_CHECK_QUERIES = 2
 
 
 def _fill(location, service, people, days: int) -> None:
@@ -76,7 +77,7 @@ def test_slot_problem_reads_no_booking(service, location, team, django_assert_nu
         assert slot_problem(service=service, practitioner=team[0], location=location, start=start) is None
 
 
-def test_slot_check_adds_one_read_of_the_bookings_then(service, location, team, django_assert_num_queries):
+def test_slot_check_reads_the_bookings_then_in_the_same_read(service, location, team, django_assert_num_queries):
     _fill(location, service, team, 3)
     with django_assert_num_queries(SLOT_CHECK_QUERIES):
         check = slot_check(service=service, practitioner=team[0], location=location,

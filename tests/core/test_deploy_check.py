@@ -45,6 +45,15 @@ def test_production_sends_real_email_not_to_the_in_app_outbox(tmp_path):
     assert broker.startswith("redis://")
 
 
+def test_production_reads_sessions_through_the_shared_cache(tmp_path):
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                            env=_production_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["django.contrib.sessions.backends.cached_db",
+                                          "django.core.cache.backends.redis.RedisCache"]
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "", "CLINIC_VAR_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,

@@ -125,9 +125,9 @@ def test_the_number_of_queries_does_not_grow_with_the_day(login, practitioner, d
                         - timedelta(weeks=week), client=client, status=AppointmentStatus.COMPLETED)
         c = login(practitioner.user)
         # session, user, clinic settings, practitioner, appointments (+ client, room, note joins),
-        # submissions, flags, reminders, the clients' counted sessions, intake settings, re-assessments;
-        # the screening gate for the badges (current intakes, their flags, intake settings, approvals) and for
-        # each session (the same four, and open health checks)
-        with django_assert_num_queries(20):
+        # submissions, flags, reminders, the clients' counted sessions, intake settings (read once for the whole
+        # request), re-assessments; the screening gate for the badges (current intakes, their flags, approvals)
+        # and for each session (the same three, and open health checks)
+        with django_assert_num_queries(18):
             response = _day(c)
     assert len(response.context["rows"]) == count

@@ -243,9 +243,9 @@ def test_the_progress_page_reads_in_a_fixed_number_of_queries(login, ana, london
         _note(session, ana, **CALMER)
     c = login(ana.user)
     # clinic settings, session, user, client, the care relationship, audit row; the charts: submissions,
-    # re-assessments, questionnaire version; re-assessment due: intake settings, sessions; the table: assessments,
-    # notes with their sessions, then their numbers in the course: intake settings, sessions, re-assessments
-    with django_assert_num_queries(16 + AUDIT_CHAIN_QUERIES):
+    # re-assessments, questionnaire version; re-assessment due: intake settings (read once per request), sessions;
+    # the table: assessments, notes with their sessions, then their numbers in the course: sessions, re-assessments
+    with django_assert_num_queries(15 + AUDIT_CHAIN_QUERIES):
         response = _progress(c, chloe)
     assert len(response.context["tongue_pulse"]) == sessions + 1
 
@@ -260,8 +260,8 @@ def test_the_client_record_reads_in_a_fixed_number_of_queries(login, ana, london
     # The notes come with their sessions (one joined query), so the readings add none: the page reads as before,
     # plus the care relationship, the client's point maps (one query, charting) and the three queries of the
     # screening gate's live verdict for the intake badge (approvals are read only for a blocked date); the clinic
-    # settings once for the whole request.
-    with django_assert_num_queries(21 + AUDIT_CHAIN_QUERIES):
+    # settings and the intake settings once each for the whole request.
+    with django_assert_num_queries(20 + AUDIT_CHAIN_QUERIES):
         html = c.get(reverse("intake:client_record", args=[chloe.pk])).content.decode()
     assert html.count("Pulse: 88 bpm; wiry, rapid") == sessions
 

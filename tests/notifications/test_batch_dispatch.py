@@ -95,6 +95,20 @@ def test_a_finished_batch_hands_out_the_next_while_messages_are_due(frozen, note
     assert len(mailoutbox) == SEND_BATCH
 
 
+def test_a_smaller_batch_leaves_what_is_due_to_the_beat(frozen, note_kind, mailoutbox):
+    """A batch of one (a booking's confirmation, handed over as its booking commits) means no backlog: the worker
+    does not run the dispatcher after it, and the beat's next run hands out what became due meanwhile."""
+    from clinic.notifications.tasks import send_messages
+
+    ids = _notes(note_kind, 3)
+    with mock.patch("clinic.notifications.tasks.send_messages.delay") as delay:
+        assert send_messages(ids[:1]) == 1  # as a worker calls it
+        assert delay.call_args_list == []
+        assert messages_dispatch() == 2  # the beat
+
+    assert [call.args[0] for call in delay.call_args_list] == [ids[1:]]
+
+
 def test_a_broker_refusing_the_second_batch_leaves_it_pending(frozen, note_kind):
     ids = _notes(note_kind, SEND_BATCH + 3)
     with mock.patch("clinic.notifications.tasks.send_messages.delay", side_effect=[None, ConnectionError("down")]):
