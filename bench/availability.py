@@ -12,10 +12,10 @@ transaction rolled back after it:
   20 shared rooms, 20,000 sessions from 90 days ago to 89 days ahead, the same density per practitioner; the
   next 30 days for any practitioner, and for one practitioner (its ratio to the 500-session month is how much
   a single diary slows down as the location grows: the two months are timed in turn, run for run);
-
-Every figure is a median after untimed warm-up runs, with this process's CPU time beside the wall clock.
 - the original mix: 3 practitioners working ``--days`` days ahead with breaks, time off and
   ``--appointments`` sessions; a day, a month, the whole range, a 10-session course check and the week page.
+
+Every figure is a median after untimed warm-up runs, with this process's CPU time beside the wall clock.
 """
 
 from __future__ import annotations

@@ -1021,8 +1021,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                                        "(default 1-3; 0 skips that phase)")
     parser.add_argument("--web", type=int, default=1, help="gunicorn masters, each on its own port (default 1)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers per master (default 3)")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="threads per gunicorn worker (default 2, as the Procfile runs; 1: sync workers)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (default 1: sync workers, as the Procfile runs)")
     parser.add_argument("--workers-celery", type=int, default=1, help="Celery worker processes (default 1)")
     parser.add_argument("--warmup", type=float, default=10,
                         help="unmeasured seconds of journeys (and bare inserts) before the phases (default 10)")

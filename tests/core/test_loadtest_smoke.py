@@ -179,18 +179,15 @@ def test_the_json_rows_follow_the_figure_contract_with_the_issues_labels():
     fast = _phase("no think time", {"book": [0.2] * 30, "times": [0.1] * 30}, {"booked": 250})
     calm = _phase("think 1-3 s", {"book": [0.1] * 30, "times": [0.05] * 30}, {"booked": 10})
     rows = loadtest.json_rows(no_think=fast, think=calm, bare=bare, args=args, clean=True)
-    assert [r["path"] for r in rows] == [  # the Procfile's 3 workers, 2 threads each
-        "50 clients booking at once through gunicorn (3 workers, 2 threads each) + PostgreSQL, no think time",
+    assert [r["path"] for r in rows] == [
+        "50 clients booking at once through gunicorn (3 workers) + PostgreSQL, no think time",
         "50 clients with 1-3 s think time"]
-    sync = loadtest.parse_args(["--threads", "1"])
-    assert loadtest.json_rows(no_think=fast, think=None, bare=bare, args=sync, clean=True)[0]["path"] == (
-        "50 clients booking at once through gunicorn (3 workers) + PostgreSQL, no think time")  # the issue's words
     assert all(set(r) == {"path", "value", "target", "ok", "public", "db"} and r["db"] == "postgresql" for r in rows)
     assert rows[0]["value"] == "25.00 confirmed bookings/s, p50 150 ms, p95 200 ms; bare insert 10 req/s"
     assert [r["ok"] for r in rows] == [True, True]
     assert [r["ok"] for r in loadtest.json_rows(no_think=fast, think=calm, bare=bare, args=args, clean=False)] == [
         False, False]  # an error or an overlap fails the row whatever the speed
-    two_masters = loadtest.parse_args(["--web", "2", "--workers", "2", "--clients", "20", "--threads", "1"])
+    two_masters = loadtest.parse_args(["--web", "2", "--workers", "2", "--clients", "20"])
     assert loadtest.json_rows(no_think=fast, think=None, bare=bare, args=two_masters, clean=True)[0]["path"] == (
         "20 clients booking at once through gunicorn (2 x 2 workers) + PostgreSQL, no think time")
 
