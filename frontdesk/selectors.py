@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from booking import screening as booking_screening
 from booking import selectors as booking_selectors
 from booking.models import (
     ACTIVE_STATUSES,
@@ -278,7 +279,9 @@ def opening_matches(*, opening: WaitlistOpening, now: datetime | None = None, li
 
     An entry suits it when the practitioner and location match its wishes, the local day and time
     match its preferences, its service fits at that very time (the engine with staff rules: the
-    clinic makes the offer, so online notice does not apply), and its client is free then.
+    clinic makes the offer, so online notice does not apply), its client is free then, and the screening
+    gate lets the client have that service on that date (or a practitioner approved the date): an offer the
+    booking service would refuse on accepting is not made.
     """
     now = now or timezone.now()
     if opening.starts_at <= now:
@@ -304,5 +307,15 @@ def opening_matches(*, opening: WaitlistOpening, now: datetime | None = None, li
         client_id__in={e.client_id for e in candidates}, status__in=ACTIVE_STATUSES,
         starts_at__lt=opening.free_until, ends_at__gt=opening.starts_at,
     ).values_list("client_id", flat=True))
-    matches = [e for e in candidates if fits[e.service_id] and e.client_id not in busy_clients]
-    return matches[:limit] if limit is not None else matches
+    matches = []
+    for entry in (e for e in candidates if fits[e.service_id] and e.client_id not in busy_clients):
+        if limit is not None and len(matches) >= limit:
+            break
+        if not _screening_stops(entry, local.date()):  # asked only until the batch is full
+            matches.append(entry)
+    return matches
+
+
+def _screening_stops(entry: WaitlistEntry, day: date) -> bool:
+    verdict = booking_screening.verdict(client=entry.client, service=entry.service, day=day)
+    return verdict is not None and verdict.stops

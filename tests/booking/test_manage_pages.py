@@ -97,6 +97,15 @@ def test_a_bad_service_is_refused_with_the_typed_values_kept(manager, clinic):
     assert not Service.objects.filter(name="Typed name").exists()
 
 
+def test_a_service_longer_than_twelve_hours_with_its_clean_up_is_refused_with_a_message(manager, clinic):
+    response = manager.post(_url("service_new"), _service_post(duration_minutes="700", buffer_after_minutes="30",
+                                                                 name="Marathon"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A session and its clean-up last at most 12 hours." in html and 'value="Marathon"' in html
+    assert not Service.objects.filter(name="Marathon").exists()
+
+
 def test_a_taken_slug_is_a_message_from_the_service_not_an_error_page(clinic):
     with pytest.raises(schedule.ScheduleError) as refused:
         schedule.service_save(service=Service(name="Again", slug="facial", duration_minutes=30, price=10))

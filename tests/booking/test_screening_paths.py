@@ -186,13 +186,41 @@ def test_the_desk_cannot_move_a_session_onto_a_blocked_date_until_approved(setup
     assert _events(session)[0]["screening_override"] == override.pk
 
 
-def test_a_waitlist_offer_on_a_blocked_date_cannot_be_accepted(setup, django_capture_on_commit_callbacks):
+def test_a_time_freed_on_a_blocked_date_is_offered_to_the_next_client_instead(setup,
+                                                                            django_capture_on_commit_callbacks):
     location, service, ana, chloe, at = setup
-    waitlist_entry_add(client=chloe, service=service, location=location, actor=chloe)
+    waitlist_entry_add(client=chloe, service=service, location=location, actor=chloe)  # first in line
+    olivia = ClientFactory(first_name="Olivia")
+    waitlist_entry_add(client=olivia, service=service, location=location, actor=olivia)
     freed = AppointmentFactory(practitioner=ana, service=service, location=location, starts_at=at(3))
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_cancel(appointment=freed, actor=None, by_staff=True)
-    offer = WaitlistOffer.objects.get(entry__client=chloe)
+
+    assert list(WaitlistOffer.objects.values_list("entry__client__first_name", flat=True)) == ["Olivia"]
+
+
+def test_a_time_freed_after_the_wait_is_offered_to_her(setup, django_capture_on_commit_callbacks):
+    location, service, ana, chloe, at = setup
+    waitlist_entry_add(client=chloe, service=service, location=location, actor=chloe)
+    freed = AppointmentFactory(practitioner=ana, service=service, location=location, starts_at=at(14))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=freed, actor=None, by_staff=True)
+
+    assert WaitlistOffer.objects.filter(entry__client=chloe).exists()
+
+
+def test_a_waitlist_offer_on_a_blocked_date_cannot_be_accepted(setup, django_capture_on_commit_callbacks):
+    """An offer made before the client's questionnaire said Botox (the gate now stops the date): accepting it is
+    refused by the booking service, as every path is."""
+    from frontdesk.models import WaitlistOpening
+
+    location, service, ana, chloe, at = setup
+    entry = waitlist_entry_add(client=chloe, service=service, location=location, actor=chloe)
+    freed = AppointmentFactory(practitioner=ana, service=service, location=location, starts_at=at(3))
+    services.appointment_cancel(appointment=freed, actor=None, by_staff=True)
+    opening = WaitlistOpening.objects.create(source_appointment=freed, location=location, practitioner=ana,
+                                             starts_at=freed.starts_at, free_until=freed.blocked_until)
+    offer = WaitlistOffer.objects.create(opening=opening, entry=entry, expires_at=freed.starts_at)
 
     with pytest.raises(OfferUnavailable) as refused:
         waitlist_offer_accept(offer=offer)
