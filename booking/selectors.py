@@ -385,6 +385,23 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
                  room_windows_only=alone)
 
 
+def held_sql(lo: datetime, hi: datetime, *, ops, alias: str = "", ignore_pk: int | None = None) -> tuple[str, list]:
+    """The hand-written reads' condition, with its parameters, for "an active booking holding time within
+    ``[lo, hi)``" (``_touching`` says it to the ORM): no booking holds longer than ``MAX_HOLD`` (a check
+    constraint), so one touching ``[lo, hi)`` started after ``lo - MAX_HOLD``; that bound changes no answer, and
+    makes the read one range of a (practitioner | room, starts_at) index. ``alias``: the table's alias in the
+    query; ``ignore_pk``: a booking being moved does not hold its own time."""
+    column = f"{alias}." if alias else ""
+    adapt = ops.adapt_datetimefield_value
+    sql = (f"{column}status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}) AND {column}starts_at > %s "
+           f"AND {column}starts_at < %s AND {column}blocked_until > %s")
+    params = [*ACTIVE_STATUSES, adapt(lo - MAX_HOLD), adapt(hi), adapt(lo)]
+    if ignore_pk is not None:
+        sql += f" AND {column}id <> %s"
+        params.append(ignore_pk)
+    return sql, params
+
+
 # (column, the ids it may hold, lo, hi): the bookings of those practitioners or rooms touching [lo, hi).
 HoldTerm = tuple[str, list[int], datetime, datetime]
 
@@ -395,30 +412,23 @@ def _holds(terms: list[HoldTerm], *, ignore_pk: int | None,
 
     The engine's hot reads, written as SQL: compiling the same filter through the ORM cost more than running it
     (a month's room windows are two dozen OR-ed terms), and Django's datetime converter consults the settings
-    for every value. No booking holds longer than ``MAX_HOLD`` (a check constraint), so one touching
-    ``[lo, hi)`` started after ``lo - MAX_HOLD``: that bound changes no answer, and makes each term one range of
-    the (practitioner | room, starts_at) index instead of every booking since the clinic opened.
+    for every value. Each term is one range of the (practitioner | room, starts_at) index (``held_sql``), not
+    every booking since the clinic opened.
     """
     connection = connections[router.db_for_read(Appointment)]
     ops, table = connection.ops, Appointment._meta.db_table
-    adapt = ops.adapt_datetimefield_value
     ors, params = [], []
     for column, ids, lo, hi in terms:
         if ids:
-            ors.append(f"({column} IN ({', '.join(['%s'] * len(ids))}) AND starts_at > %s AND starts_at < %s"
-                       " AND blocked_until > %s)")
-            params += [*ids, adapt(lo - MAX_HOLD), adapt(hi), adapt(lo)]
+            held, held_params = held_sql(lo, hi, ops=ops, ignore_pk=ignore_pk)
+            ors.append(f"({column} IN ({', '.join(['%s'] * len(ids))}) AND {held})")
+            params += [*ids, *held_params]
     if not ors:
         return []
     sqlite = connection.vendor == "sqlite"
     # SQLite: the instants as text (no per-value converter), parsed once per distinct value below.
     instants = "starts_at || '', blocked_until || ''" if sqlite else "starts_at, blocked_until"
-    sql = (f"SELECT practitioner_id, room_id, {instants} FROM {ops.quote_name(table)} "
-           f"WHERE ({' OR '.join(ors)}) AND status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))})")
-    params += ACTIVE_STATUSES
-    if ignore_pk is not None:
-        sql += " AND id <> %s"
-        params.append(ignore_pk)
+    sql = f"SELECT practitioner_id, room_id, {instants} FROM {ops.quote_name(table)} WHERE ({' OR '.join(ors)})"
     if not_practitioners:
         sql += f" AND practitioner_id NOT IN ({', '.join(['%s'] * len(not_practitioners))})"
         params += not_practitioners
@@ -726,15 +736,12 @@ def _slot_facts(*, service: Service, practitioner: Practitioner, location: Locat
         (f"SELECT {_ROOM}, {n_i}, {n_i}, {n_t}, {n_t}, {n_d}, {n_d} FROM {table(Room)} "
          "WHERE location_id = %s AND is_active", [place]),
     ]
-    if clashes:  # the bookings holding the practitioner, or a room here, at that time (see ``_holds``)
-        statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+    if clashes:  # the bookings holding the practitioner, or a room here, at that time
+        held, held_params = held_sql(start, blocked, ops=connection.ops, ignore_pk=ignore_pk)
         parts.append((
             f"SELECT {_HELD}, practitioner_id, room_id, {n_t}, {n_t}, {n_d}, {n_d} FROM {table(Appointment)} "
-            f"WHERE status IN ({statuses}) AND starts_at > %s AND starts_at < %s AND blocked_until > %s "
-            f"AND (practitioner_id = %s OR room_id IN (SELECT id FROM {table(Room)} WHERE location_id = %s "
-            "AND is_active))" + (" AND id <> %s" if ignore_pk is not None else ""),
-            [*ACTIVE_STATUSES, adapt(start - MAX_HOLD), adapt(blocked), adapt(start), pk, place]
-            + ([ignore_pk] if ignore_pk is not None else [])))
+            f"WHERE {held} AND (practitioner_id = %s OR room_id IN (SELECT id FROM {table(Room)} "
+            "WHERE location_id = %s AND is_active))", [*held_params, pk, place]))
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql for sql, _params in parts), [p for _sql, params in parts for p in params])
         rows = cursor.fetchall()

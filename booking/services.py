@@ -26,7 +26,6 @@ from clinic.core.models import ClinicSettings
 from . import notifications, screening, selectors
 from .models import (
     ACTIVE_STATUSES,
-    MAX_HOLD,
     STAFF_CHANNELS,
     Appointment,
     AppointmentEvent,
@@ -299,16 +298,12 @@ def _rooms_at(appointment: Appointment, *, room: Room | None, ignore_pk=None) ->
 
     Written as SQL: the ORM spent several times longer compiling this query (two correlated EXISTS) than the
     database spent answering it, on every booking. Each EXISTS reads one range of the (room | practitioner,
-    starts_at) index, bounded below by ``MAX_HOLD``."""
+    starts_at) index (``selectors.held_sql``)."""
     ops = connection.ops
-    adapt = ops.adapt_datetimefield_value
     table, rooms = ops.quote_name(Appointment._meta.db_table), ops.quote_name(Room._meta.db_table)
-    statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    start, until = appointment.starts_at, appointment.blocked_until
-    clash = (f"EXISTS (SELECT 1 FROM {table} a WHERE a.{{}} = {{}} AND a.status IN ({statuses}) AND a.starts_at > %s"
-             f" AND a.starts_at < %s AND a.blocked_until > %s{' AND a.id <> %s' if ignore_pk is not None else ''})")
-    window = [*ACTIVE_STATUSES, adapt(start - MAX_HOLD), adapt(until), adapt(start)]
-    window += [ignore_pk] if ignore_pk is not None else []
+    held, window = selectors.held_sql(appointment.starts_at, appointment.blocked_until, ops=ops, alias="a",
+                                      ignore_pk=ignore_pk)
+    clash = f"EXISTS (SELECT 1 FROM {table} a WHERE a.{{}} = {{}} AND {held})"
     sql = (f"SELECT r.id, r.location_id, r.name, r.is_active, {clash.format('room_id', 'r.id')} AS busy, "
            f"{clash.format('practitioner_id', '%s')} AS practitioner_busy FROM {rooms} r "
            "WHERE (r.location_id = %s AND r.is_active) OR r.id = %s ORDER BY r.name, r.id")
