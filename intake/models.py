@@ -101,10 +101,6 @@ class IntakeSettings(SettingsRow):
     def __str__(self) -> str:
         return str(_("Intake settings"))
 
-    @classmethod
-    def load(cls) -> IntakeSettings:
-        return super().load()
-
     @property
     def reassess_sessions(self) -> list[int]:
         return sorted({int(n) for n in re.findall(r"\d+", self.reassess_at_sessions) if int(n) > 0})

@@ -5,6 +5,7 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -53,7 +54,7 @@ class SettingsRow(models.Model):
             memo[type(self)] = self  # later reads in this request see what was saved
 
     @classmethod
-    def load(cls):
+    def load(cls) -> Self:
         """The settings row, created with its defaults on first use; inside ``loaded_once`` the one already
         read (no query)."""
         memo = _memo.get()
@@ -140,10 +141,6 @@ class ClinicSettings(SettingsRow):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def load(cls) -> ClinicSettings:
-        return super().load()
 
     @classmethod
     @contextmanager
