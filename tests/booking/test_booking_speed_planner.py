@@ -9,23 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.utils import timezone
 
 from booking import services
 from booking.notifications import PLANNED_KINDS, client_messages_plan
 from clinic.notifications.models import Message, MessageKind, MessageState
-from intake.models import IntakeSettings, IntakeSubmission, QuestionnaireVersion, SubmissionStatus
+from intake.models import IntakeSettings
 from tests.factories import local
+from tests.helpers import submit_blank_intake
 
 pytestmark = pytest.mark.usefixtures("now")
-
-
-def _submit_intake(client) -> None:
-    """A submitted, current intake: a returning client the questionnaire nudge leaves alone."""
-    version, _ = QuestionnaireVersion.objects.get_or_create(
-        number=9002, defaults={"title": "Test questionnaire", "definition": {}, "checksum": "test"})
-    IntakeSubmission.objects.create(client=client, version=version, status=SubmissionStatus.SUBMITTED,
-                                    is_current=True, submitted_at=timezone.now())
 
 
 @pytest.fixture
@@ -65,7 +57,7 @@ def _assert_full_plan_agrees(client) -> None:
 
 
 def test_a_booking_plans_its_own_reminders_and_aftercare(client_user, book):
-    _submit_intake(client_user)
+    submit_blank_intake(client_user)
     appointment = book(8)
 
     planned = Message.objects.filter(appointment=appointment, kind__in=PLANNED_KINDS)
@@ -84,7 +76,7 @@ def test_a_new_clients_first_booking_plans_the_questionnaire_nudge(client_user, 
 
 
 def test_a_second_booking_leaves_the_first_sessions_messages_alone(client_user, book, time_machine):
-    _submit_intake(client_user)
+    submit_blank_intake(client_user)
     first = book(8)
     rows = _rows_of(first)
     time_machine.shift(60)  # a touched row would show a later updated_at
@@ -97,7 +89,7 @@ def test_a_second_booking_leaves_the_first_sessions_messages_alone(client_user, 
 
 
 def test_a_booking_before_a_re_assessment_moves_the_course_check_in(client_user, book, reassess_at_5):
-    _submit_intake(client_user)
+    submit_blank_intake(client_user)
     sessions = [book(day) for day in (9, 10, 11, 12, 15)]
     checkins = Message.objects.filter(kind=MessageKind.COURSE_CHECKIN)
     assert list(checkins.values_list("appointment_id", "state")) == [(sessions[4].pk, MessageState.PENDING)]
@@ -115,7 +107,7 @@ def test_reminders_count_real_hours_across_the_clock_change(client_user, practit
                                                             time_machine, django_capture_on_commit_callbacks):
     """Booked on 20 March for Monday 30 March 10:00 BST (clocks go forward on the 29th): the 48-hour reminder is
     due at 09:00 UTC on the 28th, though the start was given in London time."""
-    _submit_intake(client_user)
+    submit_blank_intake(client_user)
     time_machine.move_to(datetime(2026, 3, 20, 9, tzinfo=UTC), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         appointment = services.appointment_book(client=client_user, service=service, practitioner=practitioner,
@@ -128,7 +120,7 @@ def test_reminders_count_real_hours_across_the_clock_change(client_user, practit
 
 @pytest.mark.parametrize("days", [(8, 9, 10, 11, 12, 15, 16), (16, 15, 12, 11, 10, 9, 8), (11, 8, 16, 9, 15, 10, 12)])
 def test_any_order_of_bookings_ends_as_a_full_plan_would(client_user, book, reassess_at_5, days):
-    _submit_intake(client_user)
+    submit_blank_intake(client_user)
     for day in days:
         book(day)
         _assert_full_plan_agrees(client_user)

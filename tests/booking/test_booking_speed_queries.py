@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
 from clinic.notifications.models import Message, MessageKind
-from intake.models import IntakeSettings, IntakeSubmission, QuestionnaireVersion, SubmissionStatus
+from intake.models import IntakeSettings
 from tests.factories import AppointmentFactory, ClientFactory, local
+from tests.helpers import submit_blank_intake
 
 from .conftest import MONDAY, review_url
 
@@ -42,10 +42,7 @@ def regular(practitioner, service, location):
     """A returning client: a past visit, a sent questionnaire, one session booked ahead (late in June)."""
     IntakeSettings.load()  # the row a running clinic has (its first read would write it)
     client = ClientFactory()
-    version, _ = QuestionnaireVersion.objects.get_or_create(
-        number=9003, defaults={"title": "Test questionnaire", "definition": {}, "checksum": "test"})
-    IntakeSubmission.objects.create(client=client, version=version, status=SubmissionStatus.SUBMITTED,
-                                    is_current=True, submitted_at=timezone.now())
+    submit_blank_intake(client)
     AppointmentFactory(client=client, practitioner=practitioner, status=AppointmentStatus.COMPLETED,
                        starts_at=local(location, 2026, 5, 4, 10), is_first_visit=True)
     AppointmentFactory(client=client, practitioner=practitioner, starts_at=local(location, 2026, 6, 26, 10))

@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from booking import services
-from tests.notifications.conftest import submit_intake
+from tests.helpers import submit_blank_intake
 
 from .conftest import at
 
@@ -18,7 +18,7 @@ def test_the_desk_sees_what_went_and_what_is_planned(desk, clinic, front_desk_us
     from tests.factories import ClientFactory
 
     chloe = ClientFactory(first_name="Chloe")
-    submit_intake(chloe)
+    submit_blank_intake(chloe)
     with django_capture_on_commit_callbacks(execute=True):
         session = services.appointment_book(client=chloe, service=clinic.follow_up, practitioner=clinic.ana,
                                             starts_at=at(2026, 3, 5, 10), location=clinic.location,

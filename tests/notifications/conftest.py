@@ -74,18 +74,6 @@ def run_on_commit(django_capture_on_commit_callbacks):
     return _run
 
 
-def submit_intake(client) -> None:
-    """Give ``client`` a submitted, current intake (the answers do not matter to emails)."""
-    from django.utils import timezone
-
-    from intake.models import IntakeSubmission, QuestionnaireVersion, SubmissionStatus
-
-    version, _ = QuestionnaireVersion.objects.get_or_create(
-        number=9001, defaults={"title": "Test questionnaire", "definition": {}, "checksum": "test"})
-    IntakeSubmission.objects.create(client=client, version=version, status=SubmissionStatus.SUBMITTED,
-                                    is_current=True, submitted_at=timezone.now())
-
-
 @pytest.fixture
 def emails(mailoutbox):
     """``emails()``: the emails sent so far, without the questionnaire request a first booking also sends."""

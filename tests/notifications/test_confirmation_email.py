@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from tests import factories
 from tests.factories import local
-
-from .conftest import submit_intake
+from tests.helpers import submit_blank_intake
 
 
 def test_it_confirms_a_booking_to_the_client(frozen, london, client_user, book, mailoutbox, emails):
@@ -46,7 +45,7 @@ def test_it_asks_a_new_client_to_complete_the_intake(frozen, london, client_user
 
 
 def test_it_does_not_ask_for_an_intake_already_submitted(frozen, london, client_user, book, mailoutbox, emails):
-    submit_intake(client_user)
+    submit_blank_intake(client_user)
     book(client_user, local(london, 2026, 3, 25, 10, 0))
 
     assert "/intake/" not in emails()[0].body

@@ -12,8 +12,7 @@ from booking import services
 from clinic.accounts.signals import email_verified
 from clinic.notifications.models import Message
 from tests.factories import ClientFactory, local
-
-from .conftest import submit_intake
+from tests.helpers import submit_blank_intake
 
 MONDAY = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -33,7 +32,7 @@ def _course(client, practitioner, service, london, capture):
 
 def test_one_email_lists_every_session(client_user, practitioner, service, london, mailoutbox,
                                        django_capture_on_commit_callbacks):
-    submit_intake(client_user)
+    submit_blank_intake(client_user)
     course = _course(client_user, practitioner, service, london, django_capture_on_commit_callbacks)
 
     (email,) = mailoutbox
@@ -53,7 +52,7 @@ def test_an_unverified_client_gets_it_once_the_address_is_confirmed(practitioner
                                                                     django_capture_on_commit_callbacks, settings):
     settings.UNVERIFIED_MAX_PENDING = 4  # a clinic that lets a newcomer hold a whole course (default: 1 session)
     newcomer = ClientFactory(email_verified_at=None)
-    submit_intake(newcomer)
+    submit_blank_intake(newcomer)
     _course(newcomer, practitioner, service, london, django_capture_on_commit_callbacks)
     assert mailoutbox == []  # held until the address is confirmed
 

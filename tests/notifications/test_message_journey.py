@@ -18,8 +18,7 @@ from booking.models import AppointmentStatus
 from clinic.notifications.models import Message, MessageState
 from clinic.notifications.services import messages_dispatch
 from tests.factories import local
-
-from .conftest import submit_intake
+from tests.helpers import submit_blank_intake
 
 LONDON_BOOKED_AT = datetime(2026, 10, 19, 9, 0, tzinfo=UTC)  # Monday 19 October, 10:00 BST
 
@@ -55,7 +54,7 @@ def _ics(message) -> Calendar:
 
 def test_a_booking_gets_exactly_the_right_messages_at_the_right_local_times(
         london, practitioner, service, client_user, mailoutbox, sent, django_capture_on_commit_callbacks):
-    submit_intake(client_user)  # a returning client: no questionnaire request or nudge
+    submit_blank_intake(client_user)  # a returning client: no questionnaire request or nudge
     capture = django_capture_on_commit_callbacks
 
     with time_machine.travel(LONDON_BOOKED_AT, tick=False), capture(execute=True):
@@ -110,7 +109,7 @@ def test_a_booking_gets_exactly_the_right_messages_at_the_right_local_times(
 
 def test_a_cancellation_sends_a_calendar_cancel_and_stops_its_reminders(
         london, practitioner, service, client_user, mailoutbox, django_capture_on_commit_callbacks):
-    submit_intake(client_user)
+    submit_blank_intake(client_user)
     capture = django_capture_on_commit_callbacks
     with time_machine.travel(LONDON_BOOKED_AT, tick=False):
         with capture(execute=True):
@@ -143,7 +142,7 @@ def test_the_spring_clock_change_keeps_reminders_on_real_hours(
         london, practitioner, service, client_user, mailoutbox, django_capture_on_commit_callbacks):
     """Clocks go forward at 01:00 GMT on Sunday 29 March 2026: the 48 h reminder for Tuesday 31 March
     10:00 BST goes at 09:00 UTC on Sunday, which is 10:00 BST."""
-    submit_intake(client_user)
+    submit_blank_intake(client_user)
     with time_machine.travel(datetime(2026, 3, 20, 9, 0, tzinfo=UTC), tick=False), \
             django_capture_on_commit_callbacks(execute=True):
         services.appointment_book(client=client_user, service=service, practitioner=practitioner,

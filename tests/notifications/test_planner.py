@@ -14,8 +14,7 @@ from clinic.core.models import ClinicSettings, OutboxEmail
 from clinic.notifications.models import Message, MessageState
 from clinic.notifications.services import message_send, messages_dispatch
 from tests.factories import ClientFactory, local
-
-from .conftest import submit_intake
+from tests.helpers import submit_blank_intake
 
 MONDAY = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
 
@@ -38,7 +37,7 @@ def book(practitioner, service, london, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def returning(client_user):
-    submit_intake(client_user)
+    submit_blank_intake(client_user)
     return client_user
 
 
@@ -74,7 +73,7 @@ def test_the_clinic_chooses_the_offsets(returning, book):
 
 def test_a_client_who_chose_text_messages_gets_both(book, practitioner):
     sam = ClientFactory(phone="+44 7700 900123", sms_reminders=True)
-    submit_intake(sam)
+    submit_blank_intake(sam)
     appointment = book(sam, 8)
 
     assert [c for c, _due, _s in _planned(appointment)] == ["email", "sms", "email", "sms"]
@@ -82,7 +81,7 @@ def test_a_client_who_chose_text_messages_gets_both(book, practitioner):
 
 def test_a_client_without_email_reminders_gets_none_by_email(book):
     quiet = ClientFactory(email_reminders=False)
-    submit_intake(quiet)
+    submit_blank_intake(quiet)
     assert _planned(book(quiet, 8)) == []
 
 
@@ -155,7 +154,7 @@ def test_a_new_client_is_asked_for_the_questionnaire_then_nudged(client_user, bo
 
 def test_no_nudge_once_the_questionnaire_is_in(client_user, book, mailoutbox):
     appointment = book(client_user, 8)
-    submit_intake(client_user)
+    submit_blank_intake(client_user)
 
     assert _run(mailoutbox, datetime(2026, 6, 5, 9, 0, tzinfo=UTC)) == []
     (nudge,) = Message.objects.filter(appointment=appointment, kind="intake_nudge")
@@ -208,7 +207,7 @@ def test_a_client_who_opted_out_gets_no_check_in(returning, book, mailoutbox):
 def test_a_text_message_reminder_lands_in_the_outbox_by_default(book, mailoutbox, settings):
     settings.EMAIL_BACKEND = "clinic.core.mail.OutboxEmailBackend"
     sam = ClientFactory(first_name="Sam", phone="+44 7700 900123", sms_reminders=True)
-    submit_intake(sam)
+    submit_blank_intake(sam)
     book(sam, 8)
 
     with time_machine.travel(datetime(2026, 6, 8, 7, 0, tzinfo=UTC), tick=False):
