@@ -17,6 +17,8 @@ most ``DISPATCH_AHEAD`` rows waiting for workers. Each worker, when it finishes 
 dispatcher again (``tasks.send_messages``), so a backlog drains as fast as the workers send, not one
 beat at a time. A batch is claimed, loaded and marked sent in a few queries whatever its size; the
 builders load what the batch needs at once (``registry.batch_memo``) and emails share one SMTP connection.
+What a change makes due at once (a confirmation) goes within about ``WAVE``: the commits of one wave share
+one worker task, which sends all that is due then (``_send_soon``).
 
 Nothing lost. Rows are written in the transaction of the change that causes them, not handed to the
 broker, so a Redis flush or restart loses no message. A worker renews its claims every ``HEARTBEAT``
@@ -43,6 +45,7 @@ from contextlib import nullcontext, suppress
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -71,6 +74,9 @@ SEND_BATCH = 50
 DISPATCH_AHEAD = 10 * SEND_BATCH
 # The dispatcher runs every 30 s: a message waiting this long past its time means it is not running.
 OVERDUE_AFTER = timedelta(minutes=10)
+# Messages due on commit go out within about this long, one worker task for all the commits of the same wave.
+WAVE = timedelta(seconds=1)
+WAVE_KEY = "notifications:send-wave"
 _OUTBOX_EMAIL_BACKEND = "clinic.core.mail.OutboxEmailBackend"
 
 
@@ -105,7 +111,7 @@ def message_queue(*, key: str, kind: str, recipient, due_at: datetime | None = N
         return None  # this message exists already: the unique key holds it once
     if send_now and message.due_at <= now:
         message_id = message.pk
-        transaction.on_commit(lambda: _enqueue([message_id]), robust=True)
+        transaction.on_commit(lambda: _send_soon([message_id]), robust=True)
     return message
 
 
@@ -124,7 +130,7 @@ def messages_insert(messages: list[Message]) -> None:
             message.pk = ids[message.key]
     due = [m.pk for m in messages if m.due_at <= now]
     if due:
-        transaction.on_commit(lambda: _enqueue(due), robust=True)
+        transaction.on_commit(lambda: _send_soon(due), robust=True)
 
 
 def messages_cancel(queryset, *, reason: str) -> int:
@@ -198,6 +204,48 @@ def _enqueue(ids: list[int], *, claimed_at: datetime | None = None) -> int:
                     state=MessageState.PENDING, claimed_at=None, updated_at=claimed_at)
             return start
     return len(ids)
+
+
+def _send_soon(ids: list[int]) -> None:
+    """On commit, for messages due now (a confirmation, a cancellation notice): a worker sends them within about
+    ``WAVE``. The commits of one wave share one task: the first asks the broker for it (and marks the wave in
+    the shared cache), the others find it asked for; the task (``messages_send_wave``) frees the wave before it
+    claims, so it sends every commit that found its wave marked. A busy clinic's bookings then cost the workers
+    one task a second, not one each. In-process (tests, ``CELERY_TASK_ALWAYS_EAGER``) or without the cache, these
+    ids go at once, as a task of their own. Whatever is lost on the way (the broker or the cache down, a task
+    flushed) waits as pending rows for the dispatcher's next run."""
+    from .tasks import send_messages_wave
+
+    if send_messages_wave.app.conf.task_always_eager:
+        _enqueue(ids)
+        return
+    try:
+        if not cache.add(WAVE_KEY, "asked", timeout=WAVE.total_seconds()):
+            return  # this wave's task is asked for and has not started yet: it takes these too
+    except Exception:  # noqa: BLE001 - the cache is down: no waves, each commit asks on its own
+        logger.warning("the cache is unavailable: %s messages are handed to a worker on their own", len(ids))
+        _enqueue(ids)
+        return
+    try:
+        send_messages_wave.apply_async(countdown=WAVE.total_seconds())
+    except Exception:  # broker down: nothing is lost, the rows wait for the next dispatcher run
+        logger.exception("could not ask a worker for the waiting messages; the dispatcher will send them")
+        with suppress(Exception):
+            cache.delete(WAVE_KEY)
+
+
+def messages_send_wave(*, now: datetime | None = None) -> int:
+    """A wave's task: free the wave (a commit from now on asks for the next task), then send what is due, the
+    oldest first, one batch here and any more through the dispatcher. Returns how many this task sent."""
+    with suppress(Exception):  # the cache down: the mark expires on its own after WAVE
+        cache.delete(WAVE_KEY)
+    now = now or _now()
+    ids = list(Message.objects.filter(state=MessageState.PENDING, due_at__lte=now)
+               .order_by("due_at", "id").values_list("pk", flat=True)[:SEND_BATCH])
+    sent = messages_send(message_ids=ids, now=now) if ids else 0
+    if len(ids) == SEND_BATCH:  # a backlog: the dispatcher hands out the rest
+        messages_dispatch()
+    return sent
 
 
 def messages_health(*, now: datetime | None = None) -> dict[str, int]:
