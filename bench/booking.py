@@ -131,19 +131,11 @@ class Timing:
 
 def counted(fn: Callable[[], object], *, capture: bool = False) -> tuple[float | None, float | None, int | None,
                                                                          object]:
-    """(wall ms, CPU ms, queries, result) of one call.
-
-    Timed calls are not captured: ``CaptureQueriesContext`` switches on Django's debug cursor, which formats
-    every statement for its log (on SQLite with an extra query per statement to quote the parameters), a cost
-    production does not pay. ``capture``: count the queries instead (the transaction's COMMIT included), and
-    leave the time out (None)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    """(wall ms, CPU ms, queries, result) of one call. ``capture``: count the queries instead (the transaction's
+    COMMIT included) and leave the time out (None): see ``harness.count_queries``."""
     if capture:
-        with CaptureQueriesContext(connection) as captured:
-            result = fn()
-        return None, None, len(captured), result
+        queries, result = harness.count_queries(fn)
+        return None, None, queries, result
     started, cpu = clock.perf_counter(), clock.process_time()
     result = fn()
     return (clock.perf_counter() - started) * 1000, (clock.process_time() - cpu) * 1000, None, result
@@ -162,12 +154,11 @@ def expect(response, status: int, what: str):
     return response
 
 
-def signed_in(user):
-    from django.test import Client
+def submit(browser, url: str, form: dict | None = None):
+    """POST ``form`` as a browser submits it (``harness.FORM``)."""
+    from urllib.parse import urlencode
 
-    browser = Client()
-    browser.force_login(user)
-    return browser
+    return browser.post(url, urlencode(form or {}), content_type=harness.FORM)
 
 
 def book_ahead(*, location, service, people, clients, starts) -> None:
@@ -186,11 +177,11 @@ def measure_post(*, browsers, bare, location, service, starts) -> tuple[Timing, 
     book, plain = [], []
     for index, (browser, (practitioner, start)) in enumerate(zip(browsers, starts, strict=True)):
         url, form = review_url(service, practitioner, location, start)
-        *figures, response = counted(lambda url=url, form=form, browser=browser: browser.post(url, form),
+        *figures, response = counted(lambda url=url, form=form, browser=browser: submit(browser, url, form),
                                      capture=index == 0)
         expect(response, 302, "booking POST")
         book.append(figures)
-        *figures, response = counted(lambda: bare.post("/bench/bare-insert/"), capture=index == 0)
+        *figures, response = counted(lambda: submit(bare, "/bench/bare-insert/"), capture=index == 0)
         expect(response, 302, "bare insert")
         plain.append(figures)
     return median_of(book), median_of(plain)
@@ -206,7 +197,7 @@ def measure_review(*, browsers, location, service, starts) -> tuple[Timing, Timi
         expect(response, 200, "review GET")
         if response.context.get("error"):
             raise SystemExit(f"review GET: {response.context['error']}")
-        *posted, response = counted(lambda url=url, form=form, browser=browser: browser.post(url, form),
+        *posted, response = counted(lambda url=url, form=form, browser=browser: submit(browser, url, form),
                                     capture=index == 0)
         expect(response, 302, "review POST")
         gets.append(got)
@@ -253,7 +244,7 @@ def main() -> None:
         starts = free_starts(location=location, service=service, people=people, count=2 * 2 * n + 2 * n)
         ahead, for_post, for_review = starts[:4 * n], starts[4 * n:5 * n], starts[5 * n:]
         book_ahead(location=location, service=service, people=people, clients=clients, starts=ahead)
-        browsers = [signed_in(client) for client in clients]
+        browsers = [harness.browser(client) for client in clients]
         db = connection.vendor
         print(f"Database: {db}; {PRACTITIONERS} practitioners, {SESSIONS} sessions over {DAYS} days, "
               f"{len(clients)} returning clients with two sessions ahead each")

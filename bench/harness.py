@@ -80,21 +80,31 @@ class Timing:
     result: Any
 
 
-def time_runs(fn: Callable[[], Any], repeat: int, *, warmup: int = 0) -> Timing:
-    """Run ``fn`` ``warmup`` times untimed (caches, compiled code, the database's pages), then ``repeat`` times."""
+def count_queries(fn: Callable[[], Any]) -> tuple[int, Any]:
+    """(queries, result) of one call of ``fn``. Never timed: ``CaptureQueriesContext`` switches on Django's debug
+    cursor, which formats every statement for its log (on SQLite with an extra query per statement to quote the
+    parameters), a cost production does not pay."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as captured:
+        result = fn()
+    return len(captured), result
+
+
+def time_runs(fn: Callable[[], Any], repeat: int, *, warmup: int = 0, queries: int | None = None) -> Timing:
+    """Run ``fn`` ``warmup`` times untimed (caches, compiled code, the database's pages), once more to count its
+    queries (``count_queries``; skipped when the caller passes them), then ``repeat`` times timed."""
     for _ in range(warmup):
         fn()
-    walls, cpus, result, queries = [], [], None, 0
+    if queries is None:
+        queries, _ = count_queries(fn)
+    walls, cpus, result = [], [], None
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            started, cpu = clock.perf_counter(), clock.process_time()
-            result = fn()
-            walls.append((clock.perf_counter() - started) * 1000)
-            cpus.append((clock.process_time() - cpu) * 1000)
-        queries = len(captured)
+        started, cpu = clock.perf_counter(), clock.process_time()
+        result = fn()
+        walls.append((clock.perf_counter() - started) * 1000)
+        cpus.append((clock.process_time() - cpu) * 1000)
     return Timing(statistics.median(walls), statistics.median(cpus), min(walls), queries, result)
 
 
@@ -104,10 +114,32 @@ def time_alternately(fns: list[Callable[[], Any]], repeat: int, *, warmup: int =
     for _ in range(warmup):
         for fn in fns:
             fn()
-    runs = [[time_runs(fn, 1) for fn in fns] for _ in range(repeat)]
+    counted = [count_queries(fn)[0] for fn in fns]
+    runs = [[time_runs(fn, 1, queries=n) for fn, n in zip(fns, counted, strict=True)] for _ in range(repeat)]
     return [Timing(statistics.median(r[i].wall_ms for r in runs), statistics.median(r[i].cpu_ms for r in runs),
-                   min(r[i].wall_ms for r in runs), runs[-1][i].queries, runs[-1][i].result)
+                   min(r[i].wall_ms for r in runs), counted[i], runs[-1][i].result)
             for i in range(len(fns))]
+
+
+_HANDLER: list = []  # the one request handler of this process, once a browser has built it
+FORM = "application/x-www-form-urlencoded"  # what a browser posts a form without files as
+
+
+def browser(user=None):
+    """Django's test client as a running server meets a browser: every client shares one request handler, so the
+    middleware chain is built once per process, as a web worker builds it once (a fresh client builds its own
+    on its first request). ``user``: signed in. Post forms with ``FORM`` and an encoded body, as browsers do
+    (the test client's default, a multipart body, costs the server more to parse)."""
+    from django.test import Client
+
+    client = Client()
+    if _HANDLER:
+        client.handler = _HANDLER[0]
+    else:
+        _HANDLER.append(client.handler)
+    if user is not None:
+        client.force_login(user)
+    return client
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int, Any]:
