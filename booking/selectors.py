@@ -888,16 +888,17 @@ def course_plan(*, service: Service, practitioner: Practitioner, location: Locat
 
 
 def client_service_problem(*, client, service: Service, staff: bool = False,
-                           starts_at: datetime | None = None) -> str | None:
+                           starts_at: datetime | None = None, ignore_pk: int | None = None) -> str | None:
     """Rules about who may book what: new clients and the first-visit service.
 
     With ``starts_at`` only sessions before that time count as history: a follow-up booked ahead of the
-    client's (future) initial consultation would itself be their first visit.
+    client's (future) initial consultation would itself be their first visit. ``ignore_pk``: the session
+    being moved to ``starts_at`` (its old time is not history).
 
     The first-visit rule does not refuse staff: the desk may book another service first when the
     practitioner agreed, so ``booking.services`` asks them to confirm ``first_visit_warning`` instead.
     """
-    first, later = _first_visit(client=client, starts_at=starts_at)
+    first, later = _first_visit(client=client, starts_at=starts_at, ignore_pk=ignore_pk)
     if not first:
         return None
     if not service.new_clients_allowed:
@@ -912,9 +913,11 @@ def client_service_problem(*, client, service: Service, staff: bool = False,
     return None
 
 
-def first_visit_order_problem(*, appointment: Appointment, new_start: datetime | None = None) -> str | None:
+def first_visit_order_problem(*, appointment: Appointment, new_start: datetime | None = None,
+                              desk: bool = False) -> str | None:
     """A client moving (``new_start``) or cancelling (None) their initial consultation must not leave
-    later sessions in front of it, when the clinic requires first visits to be the consultation."""
+    later sessions in front of it, when the clinic requires first visits to be the consultation. ``desk``: in
+    the front desk's words, for a move they may confirm when the practitioner agreed."""
     if not appointment.service.is_initial_consultation or not ClinicSettings.load().first_visit_must_be_initial:
         return None
     others = (Appointment.objects.filter(client_id=appointment.client_id)
@@ -924,11 +927,35 @@ def first_visit_order_problem(*, appointment: Appointment, new_start: datetime |
     later = others if new_start is None else others.filter(starts_at__lt=new_start)
     if not later.exists():
         return None
+    if desk:
+        return (f"This moves {appointment.client.full_name}'s initial consultation after their next session, and "
+                "the clinic books the initial consultation first. Go ahead only if the practitioner has agreed.")
     if new_start is None:
         return ("This is your initial consultation and your other sessions follow it, so it cannot be cancelled "
                 "on its own online. Please cancel the later sessions first, or call the clinic.")
     return ("Your initial consultation has to come before your other sessions. Please choose a time before "
             "your next session, or call the clinic.")
+
+
+def becomes_first_visit(appointment: Appointment, *, new_start: datetime) -> bool:
+    """Moving ``appointment`` to ``new_start`` makes it the client's first visit: it moves earlier, past every
+    live session of theirs that came before it."""
+    if new_start >= appointment.starts_at:
+        return False
+    before = (Appointment.objects.filter(client_id=appointment.client_id, starts_at__lt=appointment.starts_at)
+              .exclude(pk=appointment.pk).exclude(status=AppointmentStatus.CANCELLED))
+    return before.exists() and not before.filter(starts_at__lt=new_start).exists()
+
+
+def moved_first_visit_problem(*, appointment: Appointment, new_start: datetime) -> str | None:
+    """The first-visit rules for a client moving ``appointment`` to ``new_start`` online: a session moved in front
+    of the initial consultation (``becomes_first_visit``) is checked as a new booking there, and the initial
+    consultation cannot move behind the client's other sessions. A session that already was the first visit
+    stays under what was accepted when it was booked."""
+    if becomes_first_visit(appointment, new_start=new_start):
+        return client_service_problem(client=appointment.client, service=appointment.service,
+                                      starts_at=new_start, ignore_pk=appointment.pk)
+    return first_visit_order_problem(appointment=appointment, new_start=new_start)
 
 
 def client_appointments(*, client):
@@ -944,9 +971,12 @@ def appointments_between(*, start: datetime, end: datetime, location: Location |
     return qs.order_by("starts_at")
 
 
-def _first_visit(*, client, starts_at: datetime | None) -> tuple[bool, bool]:
-    """(Would a session at ``starts_at`` be the client's first visit, do they hold a later live session)."""
+def _first_visit(*, client, starts_at: datetime | None, ignore_pk: int | None = None) -> tuple[bool, bool]:
+    """(Would a session at ``starts_at`` be the client's first visit, do they hold a later live session);
+    ``ignore_pk``: a session being moved, not part of the history."""
     history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
+    if ignore_pk is not None:
+        history = history.exclude(pk=ignore_pk)
     earlier = history.filter(starts_at__lt=starts_at) if starts_at is not None else history
     if earlier.exists():
         return False, False
@@ -957,12 +987,14 @@ def _initial_needed_first(service: Service) -> bool:
     return not service.is_initial_consultation and ClinicSettings.load().first_visit_must_be_initial
 
 
-def first_visit_warning(*, client, service: Service, starts_at: datetime | None = None) -> str | None:
-    """The first-visit rule in the front desk's words, or None when it does not apply.
+def first_visit_warning(*, client, service: Service, starts_at: datetime | None = None,
+                        ignore_pk: int | None = None) -> str | None:
+    """The first-visit rule in the front desk's words, or None when it does not apply (``ignore_pk``: as for
+    ``client_service_problem``).
 
     Staff may set the rule aside (the practitioner agreed), but knowingly: ``booking.services`` raises
     this as a warning the desk confirms, where online it is ``client_service_problem``'s refusal."""
-    first, later = _first_visit(client=client, starts_at=starts_at)
+    first, later = _first_visit(client=client, starts_at=starts_at, ignore_pk=ignore_pk)
     if not first or not _initial_needed_first(service):
         return None
     if later:

@@ -265,14 +265,41 @@ def _check_client_free(*, client_id: int, starts_at: datetime, ends_at: datetime
                              "overlaps this time. Please choose another time.", other=other)
 
 
-def _check_first_visit(*, client, service: Service, starts_at: datetime, overrides: Collection[str]) -> dict:
-    """At the desk the first-visit rule is a warning to confirm (online ``client_service_problem`` refuses)."""
-    warning = selectors.first_visit_warning(client=client, service=service, starts_at=starts_at)
+def _check_first_visit(*, client, service: Service, starts_at: datetime, overrides: Collection[str],
+                       ignore_pk: int | None = None) -> dict:
+    """At the desk the first-visit rule is a warning to confirm (online ``client_service_problem`` refuses).
+    ``ignore_pk``: the session being moved to ``starts_at``."""
+    return _confirmed_first_visit(selectors.first_visit_warning(client=client, service=service, starts_at=starts_at,
+                                                                ignore_pk=ignore_pk), overrides)
+
+
+def _confirmed_first_visit(warning: str | None, overrides: Collection[str]) -> dict:
+    """Raise the desk's first-visit ``warning`` unless they confirmed it; returns what the event records."""
     if warning is None:
         return {}
     if FirstVisitNotInitial.code not in overrides:
         raise FirstVisitNotInitial(warning)
     return {FirstVisitNotInitial.code: True}
+
+
+def _check_moved_first_visit(moving: Appointment, *, starts_at: datetime, staff: bool,
+                             overrides: Collection[str]) -> dict:
+    """The first-visit rules for a session moved to ``starts_at``: online ``moved_first_visit_problem`` refuses
+    (the review page shows the same words); at the desk a session that becomes the first visit is checked as a
+    new booking there, and an initial consultation moved behind the client's next session is a warning to
+    confirm. Returns what the event records."""
+    if not staff:
+        if problem := selectors.moved_first_visit_problem(appointment=moving, new_start=starts_at):
+            raise BookingError(problem)
+        return {}
+    if selectors.becomes_first_visit(moving, new_start=starts_at):
+        if problem := selectors.client_service_problem(client=moving.client, service=moving.service, staff=True,
+                                                       starts_at=starts_at, ignore_pk=moving.pk):
+            raise BookingError(problem)  # a returning clients' service: not even the desk puts it first
+        return _check_first_visit(client=moving.client, service=moving.service, starts_at=starts_at,
+                                  overrides=overrides, ignore_pk=moving.pk)
+    return _confirmed_first_visit(selectors.first_visit_order_problem(appointment=moving, new_start=starts_at,
+                                                                      desk=True), overrides)
 
 
 def _check_screening(*, client, service: Service, starts_at: datetime, location: Location, staff: bool,
@@ -465,9 +492,6 @@ def appointment_reschedule(
         raise BookingError("Only upcoming booked sessions can be moved.")
     if not by_staff and not policy_allows_client_change(appointment):
         raise OutsidePolicyWindow(_window_message())
-    if not by_staff and (problem := selectors.first_visit_order_problem(appointment=appointment,
-                                                                        new_start=starts_at)):
-        raise BookingError(problem)
     practitioner = practitioner or appointment.practitioner
     old = {"starts_at": appointment.starts_at.isoformat(), "practitioner": appointment.practitioner_id,
            "room": appointment.room_id}
@@ -481,11 +505,13 @@ def appointment_reschedule(
                 raise BookingError("This appointment was changed by someone else. Please reload.")
             _check_bookable(service=locked.service, practitioner=practitioner, location=locked.location,
                             start=starts_at, staff=by_staff, ignore_pk=locked.pk)
+            first_visit = _check_moved_first_visit(locked, starts_at=starts_at, staff=by_staff,
+                                                   overrides=overrides if by_staff else ())
             screened = _check_screening(client=locked.client, service=locked.service, starts_at=starts_at,
                                         location=locked.location, staff=by_staff, desk=by_staff)
-            overridden = _check_client_free(client_id=locked.client_id, starts_at=starts_at,
-                                            ends_at=starts_at + locked.service.duration, desk=by_staff,
-                                            overrides=overrides if by_staff else (), ignore_pk=locked.pk)
+            overridden = first_visit | _check_client_free(
+                client_id=locked.client_id, starts_at=starts_at, ends_at=starts_at + locked.service.duration,
+                desk=by_staff, overrides=overrides if by_staff else (), ignore_pk=locked.pk)
             locked.practitioner = practitioner
             locked.starts_at = starts_at
             locked.ends_at = starts_at + locked.service.duration

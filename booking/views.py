@@ -516,8 +516,8 @@ def reschedule_confirm(request, pk: int):
         return redirect("booking:booked", pk=appointment.pk)
     check = selectors.slot_check(service=appointment.service, practitioner=appointment.practitioner,
                                  location=location, start=new_start, ignore_appointment_pk=appointment.pk)
-    problem = check.problem or _screening_problem(request.user, service=appointment.service, location=location,
-                                                  start=new_start)
+    problem = (check.problem or selectors.moved_first_visit_problem(appointment=appointment, new_start=new_start)
+               or _screening_problem(request.user, service=appointment.service, location=location, start=new_start))
     if problem:
         context["error"] = problem
     elif check.taken:

@@ -103,3 +103,124 @@ def test_a_client_cannot_cancel_the_initial_consultation_before_the_sessions_aft
     services.appointment_cancel(appointment=first_visit, actor=client_user)  # nothing depends on it now
     first_visit.refresh_from_db()
     assert first_visit.status == "cancelled"
+
+
+def test_a_client_cannot_move_a_follow_up_before_their_initial_consultation(client_user, location, first_visit,
+                                                                           follow_up_booked):
+    with pytest.raises(services.BookingError) as exc:
+        services.appointment_reschedule(appointment=follow_up_booked, starts_at=local(location, 2026, 6, 8, 10),
+                                        actor=client_user)
+    assert "before your initial consultation" in exc.value.message
+    follow_up_booked.refresh_from_db()
+    assert follow_up_booked.starts_at == local(location, 2026, 6, 17, 10)  # nothing changed
+
+
+def test_the_move_page_refuses_a_time_before_the_initial_consultation(login, client_user, location, first_visit,
+                                                                      follow_up_booked):
+    from booking.forms import format_start
+
+    response = login(client_user).post(reverse("booking:reschedule_confirm", args=[follow_up_booked.pk]),
+                                       {"start": format_start(local(location, 2026, 6, 8, 10))})
+    assert response.status_code == 200
+    assert "before your initial consultation" in response.content.decode()
+    follow_up_booked.refresh_from_db()
+    assert follow_up_booked.starts_at == local(location, 2026, 6, 17, 10)
+
+
+def test_a_follow_up_may_move_anywhere_after_the_initial_consultation(client_user, location, first_visit,
+                                                                      follow_up_booked):
+    for day in (12, 24):  # earlier and later, both still after the first visit
+        moved = services.appointment_reschedule(appointment=follow_up_booked,
+                                                starts_at=local(location, 2026, 6, day, 10), actor=client_user)
+        assert moved.starts_at == local(location, 2026, 6, day, 10)
+
+
+def test_the_desk_confirms_moving_a_follow_up_before_the_initial_consultation(client_user, front_desk_user,
+                                                                             location, first_visit, follow_up_booked):
+    before = local(location, 2026, 6, 8, 10)
+    with pytest.raises(services.FirstVisitNotInitial) as exc:
+        services.appointment_reschedule(appointment=follow_up_booked, starts_at=before, actor=front_desk_user,
+                                        by_staff=True)
+    assert "would come before" in exc.value.message and "initial consultation" in exc.value.message
+
+    moved = services.appointment_reschedule(appointment=follow_up_booked, starts_at=before, actor=front_desk_user,
+                                            by_staff=True, overrides=[services.FirstVisitNotInitial.code])
+    assert moved.starts_at == before
+    event = moved.events.latest("pk")
+    assert event.action == "rescheduled" and event.details["overrides"] == {"first_visit": True}
+
+
+def test_the_desk_confirms_moving_the_initial_consultation_behind_the_next_session(
+        client_user, front_desk_user, location, first_visit, follow_up_booked):
+    later = local(location, 2026, 6, 18, 10)
+    with pytest.raises(services.FirstVisitNotInitial) as exc:
+        services.appointment_reschedule(appointment=first_visit, starts_at=later, actor=front_desk_user,
+                                        by_staff=True)
+    assert "initial consultation after their next session" in exc.value.message
+    first_visit.refresh_from_db()
+    assert first_visit.starts_at == local(location, 2026, 6, 10, 10)
+
+    moved = services.appointment_reschedule(appointment=first_visit, starts_at=later, actor=front_desk_user,
+                                            by_staff=True, overrides=[services.FirstVisitNotInitial.code])
+    assert moved.starts_at == later
+
+
+def test_the_desk_move_page_offers_move_anyway_for_the_first_visit_order(login, front_desk_user, location,
+                                                                        first_visit, follow_up_booked):
+    from frontdesk.forms import slot_value
+
+    desk = login(front_desk_user)
+    url = reverse("frontdesk:appointment_move", args=[first_visit.pk])
+    later = local(location, 2026, 6, 18, 10)
+    form = {"date": "2026-06-18", "practitioner": first_visit.practitioner_id,
+            "slot": slot_value(first_visit.practitioner_id, later)}
+    html = desk.post(url, form).content.decode()
+    assert "initial consultation after their next session" in html and "Move anyway" in html
+    first_visit.refresh_from_db()
+    assert first_visit.starts_at == local(location, 2026, 6, 10, 10)
+
+    response = desk.post(url, {**form, "override": "first_visit", "warned": form["slot"]})
+    assert response.status_code == 302
+    first_visit.refresh_from_db()
+    assert first_visit.starts_at == later
+
+
+def test_a_returning_clients_service_never_moves_before_the_first_visit_even_at_the_desk(
+        client_user, front_desk_user, practitioner, location, first_visit):
+    returning = ServiceFactory(name="Maintenance", slug="maintenance", duration_minutes=60,
+                               new_clients_allowed=False)
+    practitioner.services.add(returning)
+    session = AppointmentFactory(client=client_user, practitioner=practitioner, service=returning,
+                                 starts_at=local(location, 2026, 6, 17, 10))
+    with pytest.raises(services.BookingError) as exc:
+        services.appointment_reschedule(appointment=session, starts_at=local(location, 2026, 6, 8, 10),
+                                        actor=front_desk_user, by_staff=True,
+                                        overrides=[services.FirstVisitNotInitial.code])
+    assert "is for returning clients" in exc.value.message
+    assert not isinstance(exc.value, services.DeskWarning)
+
+
+def test_a_first_visit_the_desk_accepted_moves_without_asking_again(client_user, front_desk_user, practitioner,
+                                                                    location, follow_up, clinic_settings):
+    clinic_settings.first_visit_must_be_initial = True
+    clinic_settings.save()
+    only = AppointmentFactory(client=client_user, practitioner=practitioner, service=follow_up,
+                              starts_at=local(location, 2026, 6, 17, 10), is_first_visit=True)
+    for day, staff in ((15, False), (12, True)):  # already their first visit: the move changes nothing there
+        moved = services.appointment_reschedule(appointment=only, starts_at=local(location, 2026, 6, day, 10),
+                                                actor=front_desk_user if staff else client_user, by_staff=staff)
+        assert moved.starts_at == local(location, 2026, 6, day, 10)
+
+
+def test_the_move_review_explains_before_the_client_confirms(login, client_user, location, first_visit,
+                                                             follow_up_booked):
+    from booking.forms import format_start
+
+    browser = login(client_user)
+    before = browser.get(reverse("booking:reschedule_confirm", args=[follow_up_booked.pk]),
+                         {"start": format_start(local(location, 2026, 6, 8, 10))}).content.decode()
+    behind = browser.get(reverse("booking:reschedule_confirm", args=[first_visit.pk]),
+                         {"start": format_start(local(location, 2026, 6, 18, 10))}).content.decode()
+    assert "before your initial consultation" in before
+    assert "has to come before your other sessions" in behind
+    assert "Move my session" not in before and "Move my session" not in behind  # nothing to confirm
