@@ -57,9 +57,11 @@ def _race(jobs) -> list:
 
 
 def _dispatch_until_done() -> int:
+    """Dispatch until nothing waits. Not until a run hands out nothing: a run also hands out nothing while the
+    other dispatcher's batch still counts as waiting for a worker (``limit``), and both can see that at once."""
     handed = 0
-    while batch := messages_dispatch(limit=25):
-        handed += batch
+    while Message.objects.filter(state=MessageState.PENDING).exists():
+        handed += messages_dispatch(limit=25)
     return handed
 
 
