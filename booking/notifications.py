@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -116,7 +117,7 @@ def appointment_messages_cancelled(appointment: Appointment, *, was_confirmed: b
     if was_confirmed:
         message_queue(key=f"cancelled:{appointment.pk}", kind=MessageKind.CANCELLED, recipient=appointment.client,
                       appointment=appointment, for_starts_at=appointment.starts_at)
-    client_messages_plan(client=appointment.client)  # the sessions after it may change number
+    _plan_after_cancel(appointment)  # the sessions after it count one session fewer before them
 
 
 def appointment_messages_status(appointment: Appointment, *, now: datetime | None = None) -> None:
@@ -274,6 +275,23 @@ def _plan_after_booking(appointment: Appointment, *, sessions: list[Appointment]
     later = [a for a in upcoming if (a.starts_at, a.pk) > (appointment.starts_at, appointment.pk)]
     _insert(_replan_checkins(later, course=course, clinic=clinic, now=now))
     return fresh
+
+
+def _plan_after_cancel(appointment: Appointment, *, now: datetime | None = None) -> None:
+    """What a cancellation changes, and only that (``client_messages_plan`` would re-read every upcoming session
+    and sweep every message of the client's): the cancelled session's waiting messages are cancelled by the
+    caller; each later session counts one session fewer before it, so its course check-in may come or go.
+    Reminders, the questionnaire nudge and aftercare of other sessions depend on their own time and flags. The
+    result equals a full plan (the planner tests compare them)."""
+    from intake.selectors import course_sessions  # the intake app owns the course rule
+
+    now = now or _now()
+    after = Q(starts_at__gt=appointment.starts_at) | Q(starts_at=appointment.starts_at, pk__gt=appointment.pk)
+    later = list(Appointment.objects.filter(after, client_id=appointment.client_id, status=AppointmentStatus.BOOKED,
+                                            starts_at__gt=now).select_related("client").order_by("starts_at", "pk"))
+    if later:
+        _insert(_replan_checkins(later, course=course_sessions(appointments=later), clinic=ClinicSettings.load(),
+                                 now=now))
 
 
 def _replan_checkins(appointments: list[Appointment], *, course: dict, clinic: ClinicSettings,

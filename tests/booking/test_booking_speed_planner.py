@@ -124,3 +124,31 @@ def test_any_order_of_bookings_ends_as_a_full_plan_would(client_user, book, reas
     for day in days:
         book(day)
         _assert_full_plan_agrees(client_user)
+
+
+@pytest.mark.parametrize("cancelled", [0, 2, 4, 6])
+def test_a_cancellation_ends_as_a_full_plan_would(client_user, book, reassess_at_5, cancelled,
+                                                  django_capture_on_commit_callbacks):
+    """Cancelling the first, a middle, the re-assessment or the last session: the later ones' check-ins follow."""
+    submit_blank_intake(client_user)
+    sessions = [book(day) for day in (8, 9, 10, 11, 12, 15, 16)]
+    with django_capture_on_commit_callbacks(execute=True):  # by the desk: the first visit may go too
+        services.appointment_cancel(appointment=sessions[cancelled], actor=client_user, by_staff=True)
+
+    assert {m.state for m in Message.objects.filter(appointment=sessions[cancelled], kind__in=PLANNED_KINDS)} \
+        == {MessageState.CANCELLED}
+    checkins = [s.pk for s in sessions if Message.objects.filter(
+        appointment=s, kind=MessageKind.COURSE_CHECKIN, state=MessageState.PENDING).exists()]
+    assert checkins == [sessions[5 if cancelled <= 4 else 4].pk]  # the fifth session still standing
+    _assert_full_plan_agrees(client_user)
+
+
+def test_a_cancellation_leaves_the_earlier_sessions_messages_alone(client_user, book, reassess_at_5,
+                                                                   django_capture_on_commit_callbacks):
+    submit_blank_intake(client_user)
+    sessions = [book(day) for day in (8, 9, 10, 11, 12, 15)]
+    earlier = [_rows_of(s) for s in sessions[:3]]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=sessions[3], actor=client_user)
+
+    assert [_rows_of(s) for s in sessions[:3]] == earlier  # not even touched

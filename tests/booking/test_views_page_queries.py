@@ -57,6 +57,21 @@ def test_the_cancel_post_reads_the_location_only_with_the_appointment(login, cli
     assert "Your session on Wednesday 10 June at 10:00 is cancelled." in listing
 
 
+def test_a_cancel_re_plans_only_the_later_sessions_check_ins(login, client_user, practitioner, location,
+                                                               django_assert_max_num_queries):
+    follow_up = ServiceFactory(is_initial_consultation=False)
+    practitioner.services.add(follow_up)
+    sessions = [AppointmentFactory(client=client_user, practitioner=practitioner, service=follow_up,
+                                   starts_at=local(location, 2026, 6, day, 10)) for day in (10, 11, 12, 15)]
+    client = login(client_user)
+
+    # 21 with three sessions after it (the intake settings' first read writes its row: 3 of them); a full
+    # re-plan of the client's messages took 24.
+    with django_assert_max_num_queries(21):
+        response = client.post(reverse("booking:cancel", args=[sessions[0].pk]), {"reason": ""})
+    assert response.status_code == 302
+
+
 def _times(client, service, location, week) -> CaptureQueriesContext:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("booking:times", args=[service.slug]),
