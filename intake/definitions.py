@@ -19,6 +19,7 @@ that answered them.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 
@@ -644,6 +645,8 @@ QUESTIONNAIRE_V2: dict = {
 
 # The version new drafts get.
 QUESTIONNAIRE = QUESTIONNAIRE_V2
+# Every version written here, old ones included (``in_code``).
+QUESTIONNAIRES = (QUESTIONNAIRE_V1, QUESTIONNAIRE_V2)
 
 
 CONSENT: dict = {
@@ -671,6 +674,13 @@ class QuestionnaireChanged(RuntimeError):
 
 def checksum(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@functools.cache
+def in_code() -> dict[str, dict]:
+    """The questionnaire versions written here, by checksum: a stored version with one of these checksums holds
+    exactly that definition (``_ensure`` checks it against the code when it stores a version)."""
+    return {checksum(definition): definition for definition in QUESTIONNAIRES}
 
 
 def _ensure(model, number: int, fields: dict, content) -> object:

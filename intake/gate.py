@@ -153,7 +153,7 @@ def _staff_message(earliest: date | None) -> str:
 def _intakes(client_ids: set[int]) -> dict[int, _Intake]:
     """The current intake of each client with its stored flags: two queries whatever the number of clients."""
     submissions = {s.pk: s for s in IntakeSubmission.objects.filter(client_id__in=client_ids, is_current=True)
-                   .select_related("version")}
+                   .select_related("version").defer("version__definition")}  # parsed once: ``frozen``
     cleared: dict[int, set[str]] = defaultdict(set)
     stored: dict[int, list[IntakeFlag]] = defaultdict(list)
     if submissions:
@@ -162,7 +162,7 @@ def _intakes(client_ids: set[int]) -> dict[int, _Intake]:
                 cleared[flag.submission_id].add(flag.code)
             else:
                 stored[flag.submission_id].append(flag)
-    return {s.client_id: _Intake(s, Questionnaire.of(s.version), cleared[pk], stored[pk])
+    return {s.client_id: _Intake(s, Questionnaire.frozen(s.version), cleared[pk], stored[pk])
             for pk, s in submissions.items()}
 
 

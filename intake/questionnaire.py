@@ -32,6 +32,9 @@ class Section:
         return bool(self.patterns)
 
 
+_FROZEN: dict[tuple[int, str], Questionnaire] = {}  # (version id, checksum) -> its parsed wording (``frozen``)
+
+
 class Questionnaire:
     def __init__(self, definition: dict):
         self.definition = definition
@@ -39,6 +42,22 @@ class Questionnaire:
     @classmethod
     def of(cls, version) -> Questionnaire:
         return cls(version.definition)
+
+    @classmethod
+    def frozen(cls, version) -> Questionnaire:
+        """The wording of ``version``, shared by every caller of the process: a version is never edited (a change
+        is a new number, ``QuestionnaireVersion``), so the screening gate, asked on every page a client books
+        from, need not read and parse its 26 KB each time. Read the version with its ``definition`` deferred: a
+        version written in ``intake.definitions`` is known by its checksum, and any other is read (one query)
+        the first time only. Read-only, like every ``Questionnaire``."""
+        from .definitions import in_code
+
+        key = (version.pk, version.checksum)
+        parsed = _FROZEN.get(key)
+        if parsed is None:
+            definition = in_code().get(version.checksum)
+            parsed = _FROZEN[key] = cls(definition if definition is not None else version.definition)
+        return parsed
 
     @property
     def number(self) -> int:

@@ -13,9 +13,8 @@ def submit_blank_intake(client) -> None:
     submits real answers)."""
     from django.utils import timezone
 
-    from intake.models import IntakeSubmission, QuestionnaireVersion, SubmissionStatus
+    from intake.definitions import questionnaire_current
+    from intake.models import IntakeSubmission, SubmissionStatus
 
-    version, _ = QuestionnaireVersion.objects.get_or_create(
-        number=9001, defaults={"title": "Test questionnaire", "definition": {}, "checksum": "test"})
-    IntakeSubmission.objects.create(client=client, version=version, status=SubmissionStatus.SUBMITTED,
+    IntakeSubmission.objects.create(client=client, version=questionnaire_current(), status=SubmissionStatus.SUBMITTED,
                                     is_current=True, submitted_at=timezone.now())
