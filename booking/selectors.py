@@ -972,15 +972,15 @@ def appointments_between(*, start: datetime, end: datetime, location: Location |
 
 
 def _first_visit(*, client, starts_at: datetime | None, ignore_pk: int | None = None) -> tuple[bool, bool]:
-    """(Would a session at ``starts_at`` be the client's first visit, do they hold a later live session);
-    ``ignore_pk``: a session being moved, not part of the history."""
+    """(Would a session at ``starts_at`` be the client's first visit, do they hold an initial consultation after
+    it); ``ignore_pk``: a session being moved, not part of the history."""
     history = Appointment.objects.filter(client=client).exclude(status=AppointmentStatus.CANCELLED)
     if ignore_pk is not None:
         history = history.exclude(pk=ignore_pk)
     earlier = history.filter(starts_at__lt=starts_at) if starts_at is not None else history
     if earlier.exists():
         return False, False
-    return True, starts_at is not None and history.exists()
+    return True, starts_at is not None and history.filter(service__is_initial_consultation=True).exists()
 
 
 def _initial_needed_first(service: Service) -> bool:

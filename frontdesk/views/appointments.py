@@ -207,17 +207,20 @@ def _alternatives(exc: booking_services.BookingError, location: Location):
             for s in alternatives]
 
 
-def _overrides(request) -> list[str]:
-    """The warnings the desk confirmed ("Book anyway"), honoured only for the time they were shown for."""
-    if request.method != "POST" or request.POST.get("warned") != request.POST.get("slot"):
+def _overrides(request, slot: str | None = None) -> list[str]:
+    """The warnings the desk confirmed ("Book anyway"), honoured only for the time they were shown for. ``slot``:
+    that time when the request does not post it (an undo names it in its token)."""
+    chosen = request.POST.get("slot") if slot is None else slot
+    if request.method != "POST" or request.POST.get("warned") != chosen:
         return []
     return request.POST.get("override", "").split()
 
 
-def _warning(request, exc: booking_services.DeskWarning, *, label: str) -> dict:
-    """What the page needs to offer "... anyway": the codes to post (earlier ones kept) and the time warned about."""
-    return {"label": label, "override": " ".join([*_overrides(request), exc.code]),
-            "warned": request.POST.get("slot", "")}
+def _warning(request, exc: booking_services.DeskWarning, *, label: str, slot: str | None = None) -> dict:
+    """What the page needs to offer "... anyway": the codes to post (earlier ones kept) and the time warned about
+    (``slot`` as for ``_overrides``)."""
+    return {"label": label, "override": " ".join([*_overrides(request, slot), exc.code]),
+            "warned": request.POST.get("slot", "") if slot is None else slot}
 
 
 def _keep_choice(warning: dict | None, groups: list, location: Location) -> list[tuple[str, str]]:
@@ -402,10 +405,12 @@ def appointment_move(request, pk: int):
                 undo = _undo_token(appointment)
                 booking_services.appointment_reschedule(appointment=appointment, starts_at=slot[1],
                                                         actor=request.user, practitioner=_chosen_practitioner(slot),
-                                                        by_staff=True, overrides=_overrides(request), notify=notify)
+                                                        by_staff=True, overrides=_overrides(request, data.get("slot")),
+                                                        notify=notify)
             except booking_services.DeskWarning as exc:
-                # Nothing changed; the desk may confirm ("Move anyway", or a confirm dialog after a drop).
-                error, warning = exc.message, _warning(request, exc, label="Move anyway")
+                # Nothing changed; the desk may confirm ("Move anyway", or a confirm dialog after a drop, or a
+                # button beside the undo's warning).
+                error, warning = exc.message, _warning(request, exc, label="Move anyway", slot=data.get("slot"))
                 appointment.refresh_from_db()
                 if wants_json:
                     return JsonResponse({"ok": False, "message": error, "confirm": warning["label"],

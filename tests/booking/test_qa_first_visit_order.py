@@ -224,3 +224,16 @@ def test_the_move_review_explains_before_the_client_confirms(login, client_user,
     assert "before your initial consultation" in before
     assert "has to come before your other sessions" in behind
     assert "Move my session" not in before and "Move my session" not in behind  # nothing to confirm
+
+
+def test_the_refusal_speaks_of_an_initial_consultation_only_when_there_is_one(client_user, practitioner, location,
+                                                                              follow_up, clinic_settings):
+    clinic_settings.first_visit_must_be_initial = True
+    clinic_settings.save()
+    AppointmentFactory(client=client_user, practitioner=practitioner, service=follow_up,  # the desk's exception
+                       starts_at=local(location, 2026, 6, 17, 10), is_first_visit=True)
+    with pytest.raises(services.BookingError) as exc:
+        services.appointment_book(client=client_user, service=follow_up, practitioner=practitioner,
+                                  starts_at=local(location, 2026, 6, 8, 10), location=location)
+    assert exc.value.message == ("Your first visit needs to be the initial consultation, so we can take your full "
+                                 "history.")  # not "before your initial consultation": there is none

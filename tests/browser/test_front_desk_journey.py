@@ -312,6 +312,9 @@ def test_a_drag_that_needs_the_desks_anyway_asks_in_the_same_dialog(page, live_s
     desk = UserFactory(role="front_desk", email="desk@example.com")
     tomorrow = timezone.localdate(timezone=location.tz) + timedelta(days=1)
     chloe = ClientFactory(first_name="Chloe", last_name="Martin")
+    first_visit = _session(chloe, ana, jade, service, tomorrow - timedelta(days=30), 10)
+    first_visit.status = "completed"  # a regular: her first visit is behind her
+    first_visit.save(update_fields=["status"])
     session = _session(chloe, ana, jade, service, tomorrow, 10)
     _session(chloe, li, lotus, service, tomorrow, 14)  # she already has a session at 14:00 with Li
     log_in(page, desk.email, PASSWORD)
@@ -331,3 +334,16 @@ def test_a_drag_that_needs_the_desks_anyway_asks_in_the_same_dialog(page, live_s
     page.locator("#fd-flash .alert-success", has_text="Moved: Chloe Martin").wait_for()
     session.refresh_from_db()
     assert session.starts_at.astimezone(location.tz).hour == 14
+
+    # Meanwhile she takes 10:00 with Li: the way back needs the desk's "anyway" too, offered beside the warning.
+    _session(chloe, li, lotus, service, tomorrow, 10)
+    page.get_by_test_id("move-undo").click()
+    offer = page.locator("#fd-flash .alert-warning")
+    offer.get_by_text("already has").wait_for()
+    assert "Nothing is saved yet" in offer.inner_text()
+    session.refresh_from_db()
+    assert session.starts_at.astimezone(location.tz).hour == 14
+    offer.get_by_test_id("undo-anyway").click()
+    page.locator("#fd-flash .alert-success", has_text="Undone").wait_for()
+    session.refresh_from_db()
+    assert session.starts_at.astimezone(location.tz).hour == 10

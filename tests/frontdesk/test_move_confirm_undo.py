@@ -139,6 +139,36 @@ def test_undo_follows_the_same_rules_as_a_move(desk, clinic, appointment):
 
 
 @time_machine.travel(MONDAY, tick=False)
+def test_an_undo_that_needs_the_desks_anyway_offers_it_and_honours_only_it(desk, clinic, appointment):
+    session = appointment(at(2026, 3, 5, 10))
+    appointment(at(2026, 2, 5, 10), client=session.client, status=AppointmentStatus.COMPLETED)  # a regular
+    moved = _move(desk, session, clinic.ana, at(2026, 3, 5, 14)).json()
+    # Meanwhile the client took the old time with Li: going back would overlap their own session.
+    appointment(at(2026, 3, 5, 10), practitioner=clinic.li, client=session.client, room=clinic.lotus)
+
+    warned = _undo(desk, session, moved["undo"])
+
+    assert warned.status_code == 409
+    offer = warned.json()
+    assert "overlaps this time" in offer["message"]
+    assert (offer["confirm"], offer["override"]) == ("Move anyway", "client_overlap")
+    assert offer["warned"] == slot_value(clinic.ana.pk, at(2026, 3, 5, 10))  # the time the undo goes back to
+    elsewhere = _undo(desk, session, moved["undo"], override=offer["override"],
+                      warned=slot_value(clinic.ana.pk, at(2026, 3, 5, 15)))
+    assert elsewhere.status_code == 409  # confirmed for another time: not this one
+    session.refresh_from_db()
+    assert session.starts_at == at(2026, 3, 5, 14)
+
+    response = _undo(desk, session, moved["undo"], override=offer["override"], warned=offer["warned"])
+
+    assert response.status_code == 200 and response.json()["ok"], response.json()
+    session.refresh_from_db()
+    assert session.starts_at == at(2026, 3, 5, 10)
+    event = AppointmentEvent.objects.filter(appointment=session, action="rescheduled").latest("pk")
+    assert "client_overlap" in event.details["overrides"]
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_a_session_is_moved_by_keyboard_from_its_calendar_block(desk, clinic, appointment):
     """The block is a link (Tab reaches it, Enter opens the panel); the panel's Move is a link to the move page."""
     session = appointment(at(2026, 3, 2, 10))

@@ -144,15 +144,21 @@
     pending = null;  // cancelled (or done): the grid never changed, the block is where it was
   });
 
-  // After a move, "Undo" puts the session back (same rules; the server refuses after a few minutes).
-  function undoButton(url, data, notify) {
+  // A button in the flash that posts ``body`` as an undo (once).
+  function undoAction(text, testid, url, body) {
     const button = document.createElement("button");
     button.type = "button"; button.className = "btn btn-sm btn-outline-dark ms-2";
-    button.textContent = "Undo"; button.setAttribute("data-testid", "move-undo");
+    button.textContent = text; button.setAttribute("data-testid", testid);
     button.addEventListener("click", function () {
       button.disabled = true;
-      move(url, new URLSearchParams({undo: data.undo, notify: notify}), true);
+      move(url, body, true);
     });
+    return button;
+  }
+
+  // After a move, "Undo" puts the session back (same rules; the server refuses after a few minutes).
+  function undoButton(url, data, notify) {
+    const button = undoAction("Undo", "move-undo", url, new URLSearchParams({undo: data.undo, notify: notify}));
     window.setTimeout(function () { button.remove(); }, (data.undo_minutes || 5) * 60000);
     return button;
   }
@@ -171,6 +177,14 @@
           body.set("override", data.override);
           body.set("warned", data.warned);
           question(dialog, {url: url, body: body}, data.message + " Nothing is saved yet.", data.confirm);
+          return;
+        }
+        if (!data.ok && data.override && undoing) {
+          // The way back needs the desk's "anyway" too: say why, and offer it beside the message.
+          body.set("override", data.override);
+          body.set("warned", data.warned);
+          flash("warning", data.message + " Nothing is saved yet.",
+                undoAction(data.confirm, "undo-anyway", url, body));
           return;
         }
         if (!undoing) closeDialog();
