@@ -75,6 +75,7 @@ DISPATCH_AHEAD = 10 * SEND_BATCH
 # The dispatcher runs every 30 s: a message waiting this long past its time means it is not running.
 OVERDUE_AFTER = timedelta(minutes=10)
 # Messages due on commit go out within about this long, one worker task for all the commits of the same wave.
+# Whole seconds: the wave's mark expires through the cache's timeout, which Redis counts in seconds.
 WAVE = timedelta(seconds=1)
 WAVE_KEY = "notifications:send-wave"
 _OUTBOX_EMAIL_BACKEND = "clinic.core.mail.OutboxEmailBackend"
