@@ -492,6 +492,7 @@ def appointment_reschedule(
         raise BookingError("Only upcoming booked sessions can be moved.")
     if not by_staff and not policy_allows_client_change(appointment):
         raise OutsidePolicyWindow(_window_message())
+    overrides = overrides if by_staff else ()  # honoured for staff only
     practitioner = practitioner or appointment.practitioner
     old = {"starts_at": appointment.starts_at.isoformat(), "practitioner": appointment.practitioner_id,
            "room": appointment.room_id}
@@ -505,13 +506,12 @@ def appointment_reschedule(
                 raise BookingError("This appointment was changed by someone else. Please reload.")
             _check_bookable(service=locked.service, practitioner=practitioner, location=locked.location,
                             start=starts_at, staff=by_staff, ignore_pk=locked.pk)
-            first_visit = _check_moved_first_visit(locked, starts_at=starts_at, staff=by_staff,
-                                                   overrides=overrides if by_staff else ())
+            first_visit = _check_moved_first_visit(locked, starts_at=starts_at, staff=by_staff, overrides=overrides)
             screened = _check_screening(client=locked.client, service=locked.service, starts_at=starts_at,
                                         location=locked.location, staff=by_staff, desk=by_staff)
             overridden = first_visit | _check_client_free(
                 client_id=locked.client_id, starts_at=starts_at, ends_at=starts_at + locked.service.duration,
-                desk=by_staff, overrides=overrides if by_staff else (), ignore_pk=locked.pk)
+                desk=by_staff, overrides=overrides, ignore_pk=locked.pk)
             locked.practitioner = practitioner
             locked.starts_at = starts_at
             locked.ends_at = starts_at + locked.service.duration
