@@ -387,10 +387,10 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
 
 def held_sql(lo: datetime, hi: datetime, *, ops, alias: str = "", ignore_pk: int | None = None) -> tuple[str, list]:
     """The hand-written reads' condition, with its parameters, for "an active booking holding time within
-    ``[lo, hi)``" (``_touching`` says it to the ORM): no booking holds longer than ``MAX_HOLD`` (a check
-    constraint), so one touching ``[lo, hi)`` started after ``lo - MAX_HOLD``; that bound changes no answer, and
-    makes the read one range of a (practitioner | room, starts_at) index. ``alias``: the table's alias in the
-    query; ``ignore_pk``: a booking being moved does not hold its own time."""
+    ``[lo, hi)``" (``booking.services._overlapping`` says it to the ORM): no booking holds longer than
+    ``MAX_HOLD`` (a check constraint), so one touching ``[lo, hi)`` started after ``lo - MAX_HOLD``; that bound
+    changes no answer, and makes the read one range of a (practitioner | room, starts_at) index. ``alias``: the
+    table's alias in the query; ``ignore_pk``: a booking being moved does not hold its own time."""
     column = f"{alias}." if alias else ""
     adapt = ops.adapt_datetimefield_value
     sql = (f"{column}status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}) AND {column}starts_at > %s "
