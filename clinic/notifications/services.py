@@ -160,6 +160,11 @@ def _stalled(now: datetime) -> Q:
             | Q(state=MessageState.SENDING, claimed_at__lt=now - LEASE))
 
 
+def _due(now: datetime):
+    """The messages waiting whose time has come, the longest waiting first."""
+    return Message.objects.filter(state=MessageState.PENDING, due_at__lte=now).order_by("due_at", "id")
+
+
 def messages_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_AHEAD) -> int:
     """Claim the messages that are due, so that at most ``limit`` wait for a worker, and hand them to workers
     in batches. Returns how many were handed over."""
@@ -169,9 +174,7 @@ def messages_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_AHEA
         room = limit - Message.objects.filter(state=MessageState.QUEUED).count()
         # SKIP LOCKED: a second dispatcher running at the same moment takes other rows (PostgreSQL).
         # On SQLite the atomic block itself is serialised (BEGIN IMMEDIATE).
-        ids = list(Message.objects.select_for_update(skip_locked=True)
-                   .filter(state=MessageState.PENDING, due_at__lte=now)
-                   .order_by("due_at", "id").values_list("pk", flat=True)[:max(room, 0)])
+        ids = list(_due(now).select_for_update(skip_locked=True).values_list("pk", flat=True)[:max(room, 0)])
         if ids:
             Message.objects.filter(pk__in=ids, state=MessageState.PENDING).update(
                 state=MessageState.QUEUED, claimed_at=now, updated_at=now)
@@ -241,8 +244,7 @@ def messages_send_wave(*, now: datetime | None = None) -> int:
     with suppress(Exception):  # the cache down: the mark expires on its own after WAVE
         cache.delete(WAVE_KEY)
     now = now or _now()
-    ids = list(Message.objects.filter(state=MessageState.PENDING, due_at__lte=now)
-               .order_by("due_at", "id").values_list("pk", flat=True)[:SEND_BATCH])
+    ids = list(_due(now).values_list("pk", flat=True)[:SEND_BATCH])
     sent = messages_send(message_ids=ids, now=now) if ids else 0
     if len(ids) == SEND_BATCH:  # a backlog: the dispatcher hands out the rest
         messages_dispatch()
