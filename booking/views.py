@@ -167,6 +167,8 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
     slots = [] if lo > hi else selectors.available_slots(
         service=service, location=location, practitioner=practitioner, start_date=lo, end_date=hi, now=now,
         ignore_appointment_pk=ignore_appointment_pk)
+    if slots and has_cap(request.user, Cap.BOOK_ONLINE):
+        slots = _not_clashing(slots, client=request.user, ignore_pk=ignore_appointment_pk)
     if practitioner is None:
         slots = selectors.first_per_start(slots)
     by_day: dict[date, list[Slot]] = defaultdict(list)
@@ -195,6 +197,18 @@ def _week(request, *, service: Service, location: Location, practitioner: Practi
         "next_free_url": page_url(next_free) if next_free else None, "next_free": next_free,
         "tz_name": location.time_zone,
     }
+
+
+def _not_clashing(slots: list[Slot], *, client: User, ignore_pk: int | None) -> list[Slot]:
+    """The slots the client could book: none that overlaps one of their own live sessions (anywhere, the session
+    itself, not its clean-up buffer), which the booking would refuse (``services._check_client_free``). One
+    query for the slots' whole span; ``ignore_pk``: the session being moved does not hold its own time."""
+    own = list(Appointment.objects.filter(client=client, status__in=ACTIVE_STATUSES, starts_at__lt=slots[-1].end,
+                                          ends_at__gt=slots[0].start).exclude(pk=ignore_pk).order_by()
+               .values_list("starts_at", "ends_at"))
+    if not own:
+        return slots
+    return [s for s in slots if not any(b < s.end and e > s.start for b, e in own)]
 
 
 def _names(*, service: Service, location: Location) -> dict[int, Practitioner]:
