@@ -17,7 +17,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.db import connections, router
-from django.db.models import IntegerField, Q, Value
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -119,7 +119,7 @@ def schedule_setup(*, location: Location, start: datetime, end: datetime, practi
     people = list(practitioners.select_related("user"))
     ids = [p.pk for p in people]
     rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name", "pk"))
-    hours, opening, breaks = weekly_hours(location, Practitioner.objects.filter(pk__in=ids))
+    hours, opening, breaks = weekly_hours(location, ids)
     time_off: dict = defaultdict(list)
     closures = []
     for off in TimeOff.objects.filter(
@@ -317,40 +317,53 @@ class _Plan:
     room_windows_only: bool  # True: room bookings are still to be read around the stretches' starts
 
 
-def weekly_hours(location: Location, practitioners_qs,
-                 weekdays: set[int] | None = None) -> tuple[dict, dict | None, dict]:
+# Who the engine reads: a list of practitioner ids, or a subquery selecting them, with its parameters.
+Practitioners = list[int] | tuple[str, list]
+
+
+def weekly_hours(location: Location, practitioners: Practitioners) -> tuple[dict, dict | None, dict]:
     """Working hours here, the location's opening hours and the breaks, in one query.
 
     Returns (hours, opening, breaks): (practitioner, weekday) -> intervals, weekday -> intervals (None: the
     location sets no opening hours, so nothing limits the practitioners' hours), (practitioner, weekday) ->
-    intervals. ``weekdays`` limits hours and breaks to those days (opening hours are always read whole: any
-    row at all means a day without one is closed).
+    intervals. ``practitioners``: their ids, or a subquery of them (``bookable_sql``).
+
+    Written as SQL, as the engine's other hot reads: through the ORM, compiling this union of three filtered
+    tables cost a week of free times 1.4 ms; the whole read now takes about 0.2 ms.
     """
-    hours_q = WorkingHours.objects.filter(practitioner__in=practitioners_qs, location=location)
-    breaks_q = Break.objects.filter(practitioner__in=practitioners_qs)
-    if weekdays is not None:
-        hours_q, breaks_q = hours_q.filter(weekday__in=weekdays), breaks_q.filter(weekday__in=weekdays)
-    kind = IntegerField()
-    rows = hours_q.order_by().values_list(Value(0, output_field=kind), "practitioner_id", "weekday", "start", "end")
-    rows = rows.union(
-        OpeningHours.objects.filter(location=location).order_by().values_list(
-            Value(1, output_field=kind), Value(None, output_field=kind), "weekday", "opens", "closes"),
-        breaks_q.order_by().values_list(Value(2, output_field=kind), "practitioner_id", "weekday", "start", "end"),
-        all=True)
+    connection = connections[router.db_for_read(WorkingHours)]
+    q = connection.ops.quote_name
+    if isinstance(practitioners, tuple):
+        who, who_params = practitioners
+    else:
+        who, who_params = ", ".join(["%s"] * len(practitioners)) or "NULL", list(practitioners)
+    start, end = q("start"), q("end")
+    sql = (f"SELECT 0, practitioner_id, weekday, {start}, {end} FROM {q(WorkingHours._meta.db_table)} "
+           f"WHERE location_id = %s AND practitioner_id IN ({who}) "
+           f"UNION ALL SELECT 1, CAST(NULL AS integer), weekday, opens, closes FROM {q(OpeningHours._meta.db_table)} "
+           f"WHERE location_id = %s "
+           f"UNION ALL SELECT 2, practitioner_id, weekday, {start}, {end} FROM {q(Break._meta.db_table)} "
+           f"WHERE practitioner_id IN ({who})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [location.pk, *who_params, location.pk, *who_params])
+        rows = cursor.fetchall()
+    if rows and isinstance(rows[0][3], str):  # SQLite may hand times back as text: parse each distinct one once
+        parsed = {text: time.fromisoformat(text) for row in rows for text in row[3:]}
+        rows = [(table, pk, weekday, parsed[a], parsed[b]) for table, pk, weekday, a, b in rows]
     hours: dict = defaultdict(list)
     opening: dict = defaultdict(list)
     breaks: dict = defaultdict(list)
-    for table, pk, weekday, start, end in sorted(rows, key=lambda r: (r[0], r[3], r[4])):
+    for table, pk, weekday, start_at, end_at in sorted(rows, key=lambda r: (r[0], r[3], r[4])):
         if table == 0:
-            hours[(pk, weekday)].append((start, end))
+            hours[(pk, weekday)].append((start_at, end_at))
         elif table == 1:
-            opening[weekday].append((start, end))
+            opening[weekday].append((start_at, end_at))
         else:
-            breaks[(pk, weekday)].append((start, end))
+            breaks[(pk, weekday)].append((start_at, end_at))
     return hours, (opening or None), breaks
 
 
-def _plan(*, service: Service, location: Location, practitioners_qs, start_date: date, end_date: date,
+def _plan(*, service: Service, location: Location, practitioners: Practitioners, start_date: date, end_date: date,
           earliest: datetime, latest: datetime, ignore_pk: int | None) -> _Plan:
     """Read the window's schedule (five queries whatever its size) and work out each practitioner-day's
     possible starts, rooms aside. One practitioner's bookings are read alone; the rooms' bookings then
@@ -358,7 +371,7 @@ def _plan(*, service: Service, location: Location, practitioners_qs, start_date:
     tz = location.tz
     window_lo = datetime.combine(start_date, time.min, tzinfo=tz) - timedelta(days=1)
     window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
-    hours, opening, breaks = weekly_hours(location, practitioners_qs)
+    hours, opening, breaks = weekly_hours(location, practitioners)
     ids = sorted({pk for pk, _weekday in hours})
     rooms = list(Room.objects.filter(location=location, is_active=True).order_by().values_list("pk", flat=True))
     length = service.duration + service.buffer
@@ -519,9 +532,10 @@ def _room_windows(starts: Starts, length: timedelta) -> Starts:
     return joined
 
 
-def _engine(*, service: Service, location: Location, practitioners_qs, start_date: date, end_date: date,
-            step: timedelta, earliest: datetime, latest: datetime, ignore_pk: int | None) -> list[Slot]:
-    plan = _plan(service=service, location=location, practitioners_qs=practitioners_qs, start_date=start_date,
+def _engine(*, service: Service, location: Location, practitioners: Practitioners, start_date: date,
+            end_date: date, step: timedelta, earliest: datetime, latest: datetime,
+            ignore_pk: int | None) -> list[Slot]:
+    plan = _plan(service=service, location=location, practitioners=practitioners, start_date=start_date,
                  end_date=end_date, earliest=earliest, latest=latest, ignore_pk=ignore_pk)
     if not plan.stretches:
         return []
@@ -551,6 +565,22 @@ def bookable_practitioners(*, service: Service, location: Location):
     return Practitioner.objects.filter(is_active=True, services=service, locations=location)
 
 
+def bookable_sql(*, service: Service, location: Location, practitioner: Practitioner | None = None,
+                 ) -> tuple[str, list]:
+    """``bookable_practitioners`` (only ``practitioner``, if given) as a subquery of their ids, with its
+    parameters, for the engine's hand-written reads (``weekly_hours``)."""
+    q = connections[router.db_for_read(Practitioner)].ops.quote_name
+    through = Practitioner.services.through._meta.db_table, Practitioner.locations.through._meta.db_table
+    sql = (f"SELECT p.id FROM {q(Practitioner._meta.db_table)} p "
+           f"JOIN {q(through[0])} ps ON ps.practitioner_id = p.id AND ps.service_id = %s "
+           f"JOIN {q(through[1])} pl ON pl.practitioner_id = p.id AND pl.location_id = %s WHERE p.is_active")
+    params = [service.pk, location.pk]
+    if practitioner is not None:
+        sql += " AND p.id = %s"
+        params.append(practitioner.pk)
+    return sql, params
+
+
 def available_slots(
     *,
     service: Service,
@@ -578,12 +608,10 @@ def _slots(*, service: Service, location: Location, start_date: date, end_date: 
            ignore_pk: int | None) -> list[Slot]:
     """``available_slots`` with the clinic's settings already read."""
     earliest, latest = _bounds(staff=staff, now=now, clinic=clinic)
-    qs = bookable_practitioners(service=service, location=location)
-    if practitioner is not None:
-        qs = qs.filter(pk=practitioner.pk)
-    return _engine(service=service, location=location, practitioners_qs=qs, start_date=start_date,
-                   end_date=end_date, step=timedelta(minutes=clinic.slot_step_minutes), earliest=earliest,
-                   latest=latest, ignore_pk=ignore_pk)
+    return _engine(service=service, location=location,
+                   practitioners=bookable_sql(service=service, location=location, practitioner=practitioner),
+                   start_date=start_date, end_date=end_date, step=timedelta(minutes=clinic.slot_step_minutes),
+                   earliest=earliest, latest=latest, ignore_pk=ignore_pk)
 
 
 def first_per_start(slots: list[Slot]) -> list[Slot]:
