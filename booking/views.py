@@ -144,19 +144,21 @@ def _screening_floor(request, *, service: Service, location: Location) -> tuple[
 
 def _week(request, *, service: Service, location: Location, practitioner: Practitioner | None,
           slot_url: Callable[[Slot], str], page_url: Callable[[date], str],
-          ignore_appointment_pk: int | None = None, not_before: date | None = None) -> dict:
+          ignore_appointment_pk: int | None = None, not_before: date | None = None,
+          opens_on: date | None = None) -> dict:
     """Context for a week of free times (Mon-Sun, location's dates) plus a month overview.
 
     One ``available_slots`` call covers both the week and its month, so the page's query count does
     not depend on how many days or appointments there are. ``not_before``: the screening gate's earliest
-    date for this client; earlier days are shown without times and the page opens on that date.
+    date for this client; earlier days are shown without times and the page opens on that date. ``opens_on``:
+    the week shown when none is asked for (default: the first day times may be offered).
     """
     clinic = request.clinic
     now = timezone.now()
     today = selectors.local_today(location, now=now)
     first = max(today, not_before or today)  # the first day times may be offered
     last_day = (now + timedelta(days=clinic.booking_horizon_days)).astimezone(location.tz).date()
-    asked = parse_day(request.GET.get("week")) or first
+    asked = parse_day(request.GET.get("week")) or opens_on or first
     asked = min(max(asked, first), last_day)
     week_start = asked - timedelta(days=asked.weekday())
     week_end = week_start + timedelta(days=6)
@@ -487,7 +489,8 @@ def reschedule(request, pk: int):
     context = _week(request, service=appointment.service, location=appointment.location,
                     practitioner=appointment.practitioner,
                     slot_url=lambda s: f"{confirm_url}?{urlencode({'start': format_start(s.start)})}",
-                    page_url=page_url, ignore_appointment_pk=appointment.pk, not_before=not_before)
+                    page_url=page_url, ignore_appointment_pk=appointment.pk, not_before=not_before,
+                    opens_on=appointment.local_starts_at.date())  # a new time is most often sought near the old
     context.update({"appointment": appointment, "current": appointment.local_starts_at,
                     "service": appointment.service, "practitioner": appointment.practitioner,
                     "screening_message": screening_message})

@@ -50,6 +50,18 @@ def test_reschedule_shows_free_times_including_its_own(login, client_user, mine)
     assert "start=" in response.context["days"][0].slots[0].url
 
 
+def test_reschedule_opens_on_the_week_of_the_session_it_moves(login, client_user, practitioner, location):
+    later = AppointmentFactory(client=client_user, practitioner=practitioner,
+                               starts_at=local(location, 2026, 6, 24, 10))
+
+    response = login(client_user).get(reverse("booking:reschedule", args=[later.pk]))
+
+    assert response.context["week_start"].isoformat() == "2026-06-22"  # its Monday, not this week's
+    wednesday = [s.start.strftime("%H:%M") for s in response.context["days"][2].slots]
+    assert "10:00" in wednesday  # its own time is free to keep, beside its neighbours
+    assert response.context["prev_week_url"]  # the weeks before it are a click away
+
+
 def test_reschedule_confirm_moves_it(login, client_user, mine):
     client = login(client_user)
     url = reverse("booking:reschedule_confirm", args=[mine.pk])
