@@ -501,7 +501,7 @@ def appointment_reschedule(
             length = appointment.service.duration + appointment.service.buffer
             _lock_for_booking(client_id=appointment.client_id, location=appointment.location,
                               practitioner=practitioner, spans=[(starts_at, starts_at + length)])
-            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            locked = _locked(appointment)
             if locked.status != appointment.status:
                 raise BookingError("This appointment was changed by someone else. Please reload.")
             _check_bookable(service=locked.service, practitioner=practitioner, location=locked.location,
@@ -527,7 +527,7 @@ def appointment_reschedule(
         exc.alternatives = _nearest_alternatives(service=appointment.service, practitioner=practitioner,
                                                  location=appointment.location, around=starts_at, staff=by_staff)
         raise
-    appointment.refresh_from_db()
+    _copy_fields(appointment, locked)  # as saved; the related rows it holds stay unless they changed
     return appointment
 
 
@@ -623,11 +623,27 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", by_
 
 def _reload(appointment: Appointment) -> None:
     """``refresh_from_db()`` that keeps the related rows already loaded (client, location, service...) unless
-    their id changed: a reload would drop them all, and the messages and the event read them straight after.
-    (Setting a foreign key's id forgets its cached row only when the id differs.)"""
-    fresh = Appointment.objects.get(pk=appointment.pk)
+    their id changed: a reload would drop them all, and the messages and the event read them straight after."""
+    _copy_fields(appointment, Appointment.objects.get(pk=appointment.pk))
+
+
+def _copy_fields(appointment: Appointment, source: Appointment) -> None:
+    """Give ``appointment`` the column values of ``source`` (the same row, read or saved since). Setting a
+    foreign key's id forgets its cached row only when the id differs, so the related rows already read stay."""
     for field in Appointment._meta.concrete_fields:
-        setattr(appointment, field.attname, getattr(fresh, field.attname))
+        setattr(appointment, field.attname, getattr(source, field.attname))
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    """The appointment's row read again under ``SELECT ... FOR UPDATE``, with the related rows the caller
+    already read (client, service, location...) carried over while their ids are the same: the checks read
+    them next, and each would otherwise be a query of its own."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    for field in Appointment._meta.concrete_fields:
+        if field.is_relation and field.is_cached(appointment) and \
+                getattr(locked, field.attname) == getattr(appointment, field.attname):
+            field.set_cached_value(locked, field.get_cached_value(appointment))
+    return locked
 
 
 def appointments_release_unconfirmed(*, now: datetime | None = None) -> int:

@@ -63,8 +63,10 @@ def _own_appointment(request, pk: int, **annotations) -> Appointment:
     """The logged-in client's appointment, or 404: never reveal that someone else's exists. ``annotations``
     ride along in the same query."""
     appointments = Appointment.objects.select_related("service", "practitioner__user", "location", "room")
-    return get_object_or_404(appointments.annotate(**annotations) if annotations else appointments,
-                             pk=pk, client=request.user)
+    appointment = get_object_or_404(appointments.annotate(**annotations) if annotations else appointments,
+                                     pk=pk, client=request.user)
+    appointment.client = request.user  # theirs, as the filter says: the services read it without a query
+    return appointment
 
 
 def _local(value: datetime, location: Location) -> datetime:

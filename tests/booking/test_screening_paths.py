@@ -106,9 +106,12 @@ def test_online_reschedule_refuses_a_blocked_date(setup):
                                  starts_at=at(14))
     page = _as(chloe)
 
-    listing = page.get(reverse("booking:reschedule", args=[session.pk])).content.decode()
+    opened = page.get(reverse("booking:reschedule", args=[session.pk])).content.decode()
+    # Asked for the week of the 3rd, the page opens on the first week the gate allows.
+    listing = page.get(reverse("booking:reschedule", args=[session.pk]), {"week": "2026-12-03"}).content.decode()
     response = page.post(reverse("booking:reschedule_confirm", args=[session.pk]), {"start": format_start(at(3))})
 
+    assert CLIENT_SAYS in opened and "14 Dec – 20 Dec 2026" in opened  # the session's own week
     assert CLIENT_SAYS in listing and _link(at(3)) not in listing and "7 Dec – 13 Dec 2026" in listing
     assert CLIENT_SAYS in response.content.decode()
     session.refresh_from_db()

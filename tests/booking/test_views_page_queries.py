@@ -90,3 +90,31 @@ def test_first_available_reads_the_names_only_for_a_week_with_times(client, serv
     assert with_times.context["week_has_slots"] and "title=\"with " in with_times.content.decode()
     assert not without.context["week_has_slots"]
     assert len(empty) == len(full) - 1  # no practitioner names to read for a week without times
+
+
+def _reads(queries, table: str) -> int:
+    return sum(f'FROM "{table}"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_move_and_a_cancel_read_the_client_service_and_location_once(login, client_user, practitioner, location,
+                                                                      django_capture_on_commit_callbacks):
+    follow_up = ServiceFactory(is_initial_consultation=False)  # no first-visit order to keep
+    practitioner.services.add(follow_up)
+    moving, cancelling = (AppointmentFactory(client=client_user, practitioner=practitioner, service=follow_up,
+                                             starts_at=local(location, 2026, 6, day, 10)) for day in (9, 10))
+    client = login(client_user)
+
+    # The client is the signed-in user (the middleware's read); the service and location come joined to the
+    # appointment's first read, and the row locked for the move keeps them (no query of their own).
+    with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as moved:
+        response = client.post(reverse("booking:reschedule_confirm", args=[moving.pk]),
+                               {"start": "2026-06-11T09:00Z"})
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as cancelled:
+        response = client.post(reverse("booking:cancel", args=[cancelling.pk]), {"reason": ""})
+    assert response.status_code == 302
+
+    assert [_reads(moved, t) for t in ("accounts_user", "booking_service", "booking_location")] == [1, 0, 0]
+    assert _reads(cancelled, "accounts_user") == 1
+    moving.refresh_from_db()
+    assert moving.local_starts_at.day == 11
