@@ -81,6 +81,15 @@ def test_the_seed_plan_never_double_books_a_practitioner_a_room_or_a_client():
     assert len(loadtest.seed_plan(days=days, practitioners=6, rooms=4, wanted=50, rng=random.Random(1))) == 50
 
 
+def test_a_seed_plan_short_of_the_grid_fills_the_diary_from_the_front():
+    days = [date(2026, 3, 2) + timedelta(days=n) for n in range(84)]
+    plan = loadtest.seed_plan(days=days, practitioners=6, rooms=4, wanted=1000, rng=random.Random(1))
+    assert len(plan) == 1000
+    first_month = sum(s.day < days[28] for s in plan)
+    last_month = sum(s.day >= days[56] for s in plan)
+    assert first_month > 1.5 * last_month  # the same number of planned starts in each
+
+
 @pytest.mark.skipif(POSTGRES, reason="PostgreSQL's exclusion constraints refuse the rows this check must find")
 def test_the_overlap_check_finds_what_the_database_would_refuse():
     first = AppointmentFactory()
