@@ -321,6 +321,13 @@ class _Plan:
 Practitioners = list[int] | tuple[str, list]
 
 
+def _who(practitioners: Practitioners) -> tuple[str, list]:
+    """What goes inside ``practitioner_id IN (...)`` for ``practitioners``, with its parameters."""
+    if isinstance(practitioners, tuple):
+        return practitioners
+    return ", ".join(["%s"] * len(practitioners)) or "NULL", list(practitioners)
+
+
 def weekly_hours(location: Location, practitioners: Practitioners) -> tuple[dict, dict | None, dict]:
     """Working hours here, the location's opening hours and the breaks, in one query.
 
@@ -333,10 +340,7 @@ def weekly_hours(location: Location, practitioners: Practitioners) -> tuple[dict
     """
     connection = connections[router.db_for_read(WorkingHours)]
     q = connection.ops.quote_name
-    if isinstance(practitioners, tuple):
-        who, who_params = practitioners
-    else:
-        who, who_params = ", ".join(["%s"] * len(practitioners)) or "NULL", list(practitioners)
+    who, who_params = _who(practitioners)
     start, end = q("start"), q("end")
     sql = (f"SELECT 0, practitioner_id, weekday, {start}, {end} FROM {q(WorkingHours._meta.db_table)} "
            f"WHERE location_id = %s AND practitioner_id IN ({who}) "
@@ -363,9 +367,38 @@ def weekly_hours(location: Location, practitioners: Practitioners) -> tuple[dict
     return hours, (opening or None), breaks
 
 
+def _rooms_and_time_off(location: Location, practitioners: Practitioners, lo: datetime,
+                        hi: datetime) -> tuple[list[int], list[tuple[int | None, datetime, datetime]]]:
+    """The location's active rooms, and the time off touching ``[lo, hi)`` of ``practitioners`` (practitioner,
+    starts, ends) with the closures of the location and the whole clinic (practitioner None): one query, by hand
+    for the reason ``weekly_hours`` gives."""
+    connection = connections[router.db_for_read(TimeOff)]
+    ops = connection.ops
+    who, who_params = _who(practitioners)
+    sqlite = connection.vendor == "sqlite"
+    # SQLite: the instants as text (no per-value converter), parsed below; the rooms' rows carry none.
+    instants = "starts_at || '', ends_at || ''" if sqlite else "starts_at, ends_at"
+    nothing = "NULL, NULL" if sqlite else ", ".join(["CAST(NULL AS timestamp with time zone)"] * 2)
+    sql = (f"SELECT 0, id, {nothing} FROM {ops.quote_name(Room._meta.db_table)} "
+           "WHERE location_id = %s AND is_active "
+           f"UNION ALL SELECT 1, practitioner_id, {instants} FROM {ops.quote_name(TimeOff._meta.db_table)} "
+           f"WHERE (practitioner_id IN ({who}) "
+           "OR (practitioner_id IS NULL AND (location_id = %s OR location_id IS NULL))) "
+           "AND starts_at < %s AND ends_at > %s")
+    params = [location.pk, *who_params, location.pk, ops.adapt_datetimefield_value(hi),
+              ops.adapt_datetimefield_value(lo)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    tz = connection.timezone
+    rooms = sorted(pk for table, pk, _a, _b in rows if table == 0)
+    time_off = [(pk, _aware(a, tz), _aware(b, tz)) for table, pk, a, b in rows if table == 1]
+    return rooms, time_off
+
+
 def _plan(*, service: Service, location: Location, practitioners: Practitioners, start_date: date, end_date: date,
           earliest: datetime, latest: datetime, ignore_pk: int | None) -> _Plan:
-    """Read the window's schedule (five queries whatever its size) and work out each practitioner-day's
+    """Read the window's schedule (four queries whatever its size) and work out each practitioner-day's
     possible starts, rooms aside. One practitioner's bookings are read alone; the rooms' bookings then
     only around the starts left (``_room_starts``), so a big location costs a single diary little more."""
     tz = location.tz
@@ -373,18 +406,16 @@ def _plan(*, service: Service, location: Location, practitioners: Practitioners,
     window_hi = datetime.combine(end_date, time.max, tzinfo=tz) + timedelta(days=1)
     hours, opening, breaks = weekly_hours(location, practitioners)
     ids = sorted({pk for pk, _weekday in hours})
-    rooms = list(Room.objects.filter(location=location, is_active=True).order_by().values_list("pk", flat=True))
+    rooms, time_off = _rooms_and_time_off(location, practitioners, window_lo, window_hi)
     length = service.duration + service.buffer
     if not ids or not rooms or earliest > latest:
         return _Plan(location=location, length=length, rooms=rooms, ids=ids, stretches=[], busy_rows=[],
                      room_windows_only=False)
     busy: dict[int, list] = {pk: [] for pk in ids}
-    for pk, starts_at, ends_at in TimeOff.objects.filter(
-        Q(practitioner_id__in=ids) | Q(practitioner=None, location=location) | Q(practitioner=None, location=None),
-        starts_at__lt=window_hi, ends_at__gt=window_lo,
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
+    for pk, starts_at, ends_at in time_off:
         for key in ([pk] if pk is not None else ids):
-            busy[key].append((starts_at, ends_at))
+            if key in busy:  # the subquery's practitioners without hours here have no day to block
+                busy[key].append((starts_at, ends_at))
     alone = len(ids) == 1
     rows = _holds([("practitioner_id", ids, window_lo, window_hi)] if alone else
                   [("practitioner_id", ids, window_lo, window_hi), ("room_id", rooms, window_lo, window_hi)],
@@ -596,7 +627,7 @@ def available_slots(
 
     ``practitioner=None`` means "any practitioner" (slots of every practitioner, sorted by time).
     ``staff=True`` lifts the online rules (minimum notice and horizon) but never allows overlap.
-    At most seven queries whatever the window or the number of bookings.
+    At most five queries whatever the window or the number of bookings.
     """
     return _slots(service=service, location=location, start_date=start_date, end_date=end_date,
                   practitioner=practitioner, staff=staff, now=now or timezone.now(), clinic=ClinicSettings.load(),

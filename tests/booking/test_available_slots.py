@@ -259,9 +259,9 @@ def add_appointments(practitioner, service, location, count: int) -> None:
     Appointment.objects.bulk_create(rows)
 
 
-# Settings, weekly hours (with opening hours and breaks), rooms, time off, bookings, and (one practitioner
+# Settings, weekly hours (with opening hours and breaks), rooms with time off, bookings, and (one practitioner
 # here) the rooms' bookings around their free time
-AVAILABLE_SLOTS_QUERIES = 6
+AVAILABLE_SLOTS_QUERIES = 5
 
 
 @pytest.mark.parametrize("days", [1, 60])

@@ -106,6 +106,6 @@ def test_course_book_rejects_duplicate_times(service, location, practitioner, cl
 def test_course_plan_query_count_does_not_grow_with_sessions(service, location, practitioner,
                                                             django_assert_num_queries):
     for sessions in (2, 20):
-        with django_assert_num_queries(6):  # settings, then the engine's five for one practitioner
+        with django_assert_num_queries(5):  # settings, then the engine's four for one practitioner
             course_plan(service=service, practitioner=practitioner, location=location, first_day=MONDAY,
                         weekdays=[1, 3], at=time(10), sessions=sessions)

@@ -1,6 +1,6 @@
 """Query pins of the availability engine: a fixed, small number whatever the window or the bookings.
 
-Any practitioner: settings, weekly hours (with opening hours and breaks in one), rooms, time off, bookings.
+Any practitioner: settings, weekly hours (with opening hours and breaks in one), rooms with time off, bookings.
 One practitioner: their bookings, then the rooms' bookings only around the times they are free (one more).
 ``slot_problem``: settings, then one read of the offer, the weekday's hours, breaks, time off and rooms (no booking);
 ``slot_check`` reads the bookings at that very time in that same read.
@@ -20,8 +20,8 @@ from .conftest import MONDAY
 
 pytestmark = pytest.mark.usefixtures("now")
 
-ANY_PRACTITIONER_QUERIES = 5
-ONE_PRACTITIONER_QUERIES = 6
+ANY_PRACTITIONER_QUERIES = 4
+ONE_PRACTITIONER_QUERIES = 5
 SLOT_PROBLEM_QUERIES = 2
 SLOT_CHECK_QUERIES = 2
 
@@ -51,7 +51,7 @@ def team(location, service, practitioner):
 
 
 @pytest.mark.parametrize("days", [0, 40])
-def test_any_practitioner_takes_five_queries_however_many_bookings(service, location, team, days,
+def test_any_practitioner_takes_four_queries_however_many_bookings(service, location, team, days,
                                                                    django_assert_num_queries):
     _fill(location, service, team, days)
     with django_assert_num_queries(ANY_PRACTITIONER_QUERIES):
@@ -61,7 +61,7 @@ def test_any_practitioner_takes_five_queries_however_many_bookings(service, loca
 
 
 @pytest.mark.parametrize("days", [0, 40])
-def test_one_practitioner_takes_six_queries_however_many_bookings(service, location, team, days,
+def test_one_practitioner_takes_five_queries_however_many_bookings(service, location, team, days,
                                                                   django_assert_num_queries):
     _fill(location, service, team, days)
     with django_assert_num_queries(ONE_PRACTITIONER_QUERIES):
