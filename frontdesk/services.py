@@ -137,14 +137,18 @@ def waitlist_opening_create(*, appointment_id: int, now: datetime | None = None)
     appointment = Appointment.objects.select_related("location", "practitioner").filter(pk=appointment_id).first()
     if appointment is None or appointment.status != AppointmentStatus.CANCELLED or appointment.starts_at <= now:
         return None
+    # Nobody waiting at this location: the opening is recorded closed straight away, as matching would close it.
+    waiting = WaitlistEntry.objects.filter(status=EntryStatus.WAITING, location_id=appointment.location_id).exists()
     try:
         with transaction.atomic():
             opening = WaitlistOpening.objects.create(
                 source_appointment=appointment, location=appointment.location, practitioner=appointment.practitioner,
-                starts_at=appointment.starts_at, free_until=appointment.blocked_until, created_at=now)
+                starts_at=appointment.starts_at, free_until=appointment.blocked_until, created_at=now,
+                **({} if waiting else {"status": OpeningStatus.CLOSED, "closed_at": now}))
     except IntegrityError:
         return None  # already handled
-    waitlist_offers_make(opening=opening, now=now)
+    if waiting:
+        waitlist_offers_make(opening=opening, now=now)
     return opening
 
 

@@ -14,7 +14,7 @@ from . import services
 def offer_freed_slot(appointment_id: int) -> int:
     """A cancellation freed a time (booking.signals.slot_freed): offer it to the waitlist."""
     opening = services.waitlist_opening_create(appointment_id=appointment_id)
-    return 0 if opening is None else opening.offers.count()
+    return 0 if opening is None or opening.closed_at is not None else opening.offers.count()
 
 
 @shared_task

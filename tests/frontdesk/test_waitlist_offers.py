@@ -12,9 +12,9 @@ from booking import services as booking_services
 from booking.models import Appointment, AppointmentStatus, BookedVia
 from frontdesk import services
 from frontdesk.models import EntryStatus, OfferStatus, OpeningStatus, TimeOfDay, WaitlistOffer, WaitlistOpening
-from frontdesk.tasks import expire_waitlist_offers
+from frontdesk.tasks import expire_waitlist_offers, offer_freed_slot
 from frontdesk.tokens import read_offer_token
-from tests.factories import ClientFactory, ServiceFactory
+from tests.factories import ClientFactory, LocationFactory, ServiceFactory
 
 from .conftest import at
 from .factories import QuickClientFactory, WaitlistEntryFactory
@@ -96,6 +96,23 @@ def test_nobody_matching_closes_the_opening(clinic, appointment, waiting, cancel
     waiting("Li-only", practitioner=clinic.li)
     opening = cancel(appointment(TUESDAY_10))
     assert opening.status == OpeningStatus.CLOSED and _offered(opening) == []
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_with_nobody_waiting_here_the_opening_is_recorded_closed_without_matching(
+        clinic, appointment, front_desk_user, django_assert_max_num_queries):
+    WaitlistEntryFactory(client=QuickClientFactory(first_name="Elsewhere"), location=LocationFactory(),
+                         service=clinic.follow_up)  # waits at another clinic
+    session = appointment(TUESDAY_10)
+    booking_services.appointment_cancel(appointment=session, actor=front_desk_user, reason="", by_staff=True)
+
+    # The appointment, whether anyone waits here, and the opening written closed (its savepoint: 3).
+    with django_assert_max_num_queries(5):
+        assert offer_freed_slot(session.pk) == 0
+
+    opening = WaitlistOpening.objects.get(source_appointment=session)
+    assert (opening.status, opening.closed_at) == (OpeningStatus.CLOSED, MONDAY) and _offered(opening) == []
+    assert services.waitlist_opening_create(appointment_id=session.pk) is None  # still one opening
 
 
 @time_machine.travel(MONDAY, tick=False)
